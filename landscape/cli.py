@@ -1,0 +1,243 @@
+"""The `landscape` command: parses options, calls one library function, writes what comes back.
+
+Heavy imports (scipy, matplotlib, the numerical modules) happen inside the
+commands, so `landscape --help` starts fast. Every user error is one line on
+stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .errors import LandscapeError
+from .families import LANDSCAPES
+
+
+class _Group(click.Group):
+    """A click group that reports every error as one line and exit code 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except LandscapeError as err:
+            click.echo(f"landscape: error: {err}", err=True)
+            sys.exit(2)
+        except click.exceptions.Abort:
+            click.echo("landscape: aborted", err=True)
+            sys.exit(1)
+        except click.ClickException as err:
+            click.echo(f"landscape: error: {err.format_message()}", err=True)
+            sys.exit(err.exit_code)
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)
+        return rv
+
+
+def _echo_json(data) -> None:
+    from .report import dumps
+
+    click.echo(dumps(data), nl=False)
+
+
+def parse_numbers(text: str, what: str) -> list[float]:
+    """'1,-2.5,3' -> [1.0, -2.5, 3.0]; finite numbers only."""
+    import math
+
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise LandscapeError(f"{what}: expected comma-separated numbers, got {text!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise LandscapeError(f"{what}: coordinates must be finite numbers, got {text!r}")
+    return values
+
+
+def parse_domain(text: str) -> list[tuple[float, float]]:
+    """'xmin:xmax,ymin:ymax' -> [(xmin, xmax), (ymin, ymax)]."""
+    box = []
+    for part in text.split(","):
+        bounds = part.split(":")
+        if len(bounds) != 2:
+            raise LandscapeError(f"--domain: expected lo:hi for each coordinate, got {part!r}")
+        box.append(tuple(parse_numbers(",".join(bounds), "--domain")))
+    return box
+
+
+def parse_params(items: tuple[str, ...]) -> dict:
+    """('eigenvalues=[1,-1]', 'seed=3') -> {'eigenvalues': [1, -1], 'seed': 3} (values read as TOML)."""
+    import tomllib
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise LandscapeError(f"--param: expected KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+family_argument = click.argument("family", metavar="FAMILY", type=click.Choice(sorted(LANDSCAPES)))
+param_option = click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+                            help="A family parameter, e.g. -p eigenvalues=[1,-1,2] -p seed=3.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="landscape-sim", prog_name="landscape")
+def cli():
+    """Optimisation landscapes: critical points, curvature, and gradient descent near saddles.
+
+    Start with `landscape run saddle-2d`.
+    """
+
+
+@cli.command("list")
+@click.option("--families", is_flag=True, help="List the landscape families instead.")
+def list_cmd(families):
+    """List the built-in scenarios (or the landscape families), one line each."""
+    if families:
+        for name in sorted(LANDSCAPES):
+            click.echo(f"{name:16s} {LANDSCAPES[name].summary}")
+        return
+    from .scenario import describe_builtin
+
+    for name, description in describe_builtin():
+        click.echo(f"{name:16s} {description}")
+
+
+@cli.command()
+@click.argument("scenario", metavar="NAME|FILE.toml")
+@click.option("--out", "out", default="figures", show_default=True, type=click.Path(file_okay=False),
+              help="Folder to write NAME/ into.")
+@click.option("--format", "formats", default=None, metavar="png,pdf,svg",
+              help="Figure formats, comma-separated (default: the scenario's, usually png).")
+@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--eta", type=float, default=None, help="Override every optimizer's step size.")
+@click.option("--steps", type=int, default=None, help="Override the number of steps.")
+@json_option
+def run(scenario, out, formats, seed, eta, steps, as_json):
+    """Run a scenario: critical points, GD runs with their theory, figures and results.json."""
+    from .experiment import run_scenario
+    from .report import write_scenario
+    from .scenario import load, resolve
+
+    spec = load(resolve(scenario)).with_overrides(seed=seed, eta=eta, steps=steps, formats=formats)
+    work = spec.steps * max(len(spec.starts), 1) * len(spec.optimizers)
+    if work > 200_000 and not as_json:
+        with click.progressbar(length=spec.steps * len(spec.optimizers), label="running",
+                               file=sys.stderr) as bar:
+            result = run_scenario(spec, progress=lambda k: bar.update(1) if k else None)
+    else:
+        result = run_scenario(spec)
+    folder, data = write_scenario(result, out, spec.formats)
+    if as_json:
+        _echo_json(data)
+    else:
+        click.echo(f"{spec.name}: {len(result.critical.points)} critical points, "
+                   f"{len(result.runs)} runs; wrote {folder}/ "
+                   f"({', '.join(data['figures'] + ['results.json', 'summary.md', 'trajectories.csv'])})")
+
+
+@cli.command()
+@family_argument
+@param_option
+@click.option("--domain", default=None, metavar="xmin:xmax,ymin:ymax",
+              help="Search box (default: the family's).")
+@click.option("--starts", type=int, default=512, show_default=True, help="Number of search starts.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the starts.")
+@json_option
+def critical(family, params, domain, starts, seed, as_json):
+    """Find and classify the critical points of a landscape in a box, sorted by value."""
+    from .critical import find_critical_points
+    from .families import build
+
+    land = build(family, parse_params(params))
+    box = parse_domain(domain) if domain is not None else None
+    found = find_critical_points(land, box, starts=starts, seed=seed)
+    if as_json:
+        _echo_json({"landscape": land.describe(), "domain": found.domain,
+                    **{k: v for k, v in found.to_dict().items() if k != "domain"}})
+        return
+    click.echo(f"{family}: {len(found.points)} critical points in "
+               f"{' x '.join(f'[{lo:g}, {hi:g}]' for lo, hi in found.domain)} "
+               f"from {found.starts} starts ({', '.join(f'{v} {k}' for k, v in found.counts.items() if v)})")
+    _table(["x", "f(x)", "eigenvalues", "index", "kind"],
+           [[_vec(p.x), f"{p.value + 0.0:.6g}", _vec(p.eigenvalues, 4), str(p.index), p.kind]
+            for p in found.points])
+    click.echo(f"zero tolerance for eigenvalues: {found.zero_tol:.2g}; |grad f| <= {found.gtol:.2g} "
+               "at every point")
+
+
+@cli.command()
+@family_argument
+@param_option
+@click.option("--at", "at", required=True, metavar="x,y,...", help="The point.")
+@json_option
+def inspect(family, params, at, as_json):
+    """Value, gradient, Hessian, eigen-decomposition and classification at a point."""
+    import numpy as np
+
+    from .families import build
+    from .spectrum import spectrum
+
+    land = build(family, parse_params(params))
+    x = np.array(parse_numbers(at, "--at"))
+    if x.size != land.dim:
+        raise LandscapeError(f"--at: {family} needs {land.dim} coordinates, got {x.size}")
+    H = land.hess(x)
+    spec = spectrum(H)
+    data = {"landscape": land.describe(), "x": x, "value": float(land.value(x)),
+            "gradient": land.grad(x), "hessian": H, "eigenvalues": spec.eigenvalues,
+            "eigenvectors": spec.eigenvectors.T, "index": int(spec.n_neg), "kind": str(spec.kind),
+            "zero_tol": float(spec.tol),
+            "is_critical": bool(np.linalg.norm(land.grad(x)) <= 1e-8 * max(1.0, np.abs(H).max()))}
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"{family} at {_vec(x)}")
+    click.echo(f"  value        {data['value'] + 0.0:.10g}")
+    click.echo(f"  gradient     {_vec(data['gradient'], 8)}   |grad| = {np.linalg.norm(data['gradient']):.3g}")
+    click.echo("  hessian      " + "\n               ".join(_vec(row, 8) for row in H))
+    for lam, v in zip(spec.eigenvalues, spec.eigenvectors.T):
+        click.echo(f"  eigenvalue   {lam + 0.0:+.8g}   eigenvector {_vec(v, 6)}")
+    click.echo(f"  index {data['index']} ({data['kind']}; eigenvalues within {data['zero_tol']:.2g} "
+               "of zero count as zero)")
+    if not data["is_critical"]:
+        click.echo("  note: the gradient is not zero here, so this is not a critical point; the "
+                   "classification describes the local curvature only")
+
+
+@cli.command()
+@click.option("--out", default="figures", show_default=True, type=click.Path(file_okay=False))
+@click.option("--format", "formats", default=None, metavar="png,pdf,svg")
+def report(out, formats):
+    """Run every built-in scenario into OUT (the README's gallery)."""
+    from .experiment import run_scenario
+    from .report import write_scenario
+    from .scenario import builtin_names, load, resolve
+
+    names = builtin_names()
+    for name in names:
+        spec = load(resolve(name)).with_overrides(formats=formats)
+        folder, _ = write_scenario(run_scenario(spec), out, spec.formats)
+        click.echo(f"wrote {folder}/", err=True)
+
+
+def _vec(v, digits: int = 6) -> str:
+    return "(" + ", ".join(f"{float(c) + 0.0:.{digits}g}" for c in v) + ")"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    for r in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,217 @@
+"""Run a scenario: critical points, optimizer runs with their theory, the escape sweep.
+
+``run_scenario`` is the one library call behind ``landscape run``; it computes
+everything and returns a ScenarioResult that report.py and figures.py turn
+into files. It writes nothing itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import theory
+from .critical import CriticalPoint, CriticalSet, find_critical_points
+from .dynamics import Trajectory, escape_step, run, stall_steps
+from .optim import OPTIMIZERS
+from .scenario import OptimizerSpec, Scenario
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class RunRecord:
+    """What one start did under one optimizer, measured next to the linear theory."""
+
+    optimizer: str
+    eta: float | None
+    start: np.ndarray
+    escape_step: int | None
+    predicted_escape_step: float | None
+    stall_steps: int
+    final: np.ndarray
+    final_value: float
+    outcome: str
+    ends_at: np.ndarray | None
+    diverged_step: int | None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True, eq=False)
+class EscapeSweep:
+    """GD from p + eps v_u + offset v_s for each eps: measured and predicted escape steps."""
+
+    eps: np.ndarray
+    y0: np.ndarray
+    escape_step: np.ndarray
+    predicted: np.ndarray
+    stall_steps: np.ndarray
+    slope: float
+    trajectory: Trajectory
+
+    def to_dict(self) -> dict:
+        return {"eps": self.eps, "start_eigen_coordinates": self.y0,
+                "escape_step": [int(k) if k >= 0 else None for k in self.escape_step],
+                "predicted_escape_step": self.predicted, "stall_steps": self.stall_steps,
+                "slope": self.slope}
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioResult:
+    scenario: Scenario
+    landscape: object
+    critical: CriticalSet
+    reference: CriticalPoint | None
+    eigenvectors: np.ndarray | None
+    runs: tuple[RunRecord, ...]
+    trajectories: tuple[tuple[OptimizerSpec, Trajectory], ...]
+    sweep: EscapeSweep | None
+    theory: dict
+
+    def to_dict(self, figures=()) -> dict:
+        s = self.scenario
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "scenario": s.name,
+            "description": s.description,
+            "seed": s.seed,
+            "landscape": self.landscape.describe(),
+            "domain": self.critical.domain,
+            "critical_search": {k: v for k, v in self.critical.to_dict().items()
+                                if k not in ("critical_points", "domain")},
+            "critical_points": [p.to_dict() for p in self.critical.points],
+            "theory": self.theory,
+            "runs": [r.to_dict() for r in self.runs],
+            "escape_sweep": self.sweep.to_dict() if self.sweep is not None else None,
+            "settings": {"steps": s.steps, "bound": s.bound, "radius": s.radius,
+                         "stall_threshold": s.stall_threshold,
+                         "optimizers": [{"name": o.name, **o.settings} for o in s.optimizers]},
+            "figures": list(figures),
+        }
+
+
+def reference_saddle(critical: CriticalSet, near: np.ndarray) -> CriticalPoint | None:
+    """The non-degenerate saddle nearest ``near``, or None when there is none."""
+    saddles = critical.of_kind("saddle")
+    if not saddles:
+        return None
+    return min(saddles, key=lambda p: float(np.linalg.norm(p.x - near)))
+
+
+def outcomes(final: np.ndarray, diverged: np.ndarray, critical: CriticalSet, radius: float):
+    """Per run: the kind of the critical point it ended within ``radius`` of, else
+    'diverged' or 'unconverged'; and that point's coordinates (or None)."""
+    nearest, dist = critical.nearest(final)
+    out, ends = [], []
+    for i in range(len(final)):
+        if diverged[i] >= 0:
+            out.append("diverged")
+            ends.append(None)
+        elif dist[i] <= radius:
+            p = critical.points[nearest[i]]
+            out.append(p.kind)
+            ends.append(p.x)
+        else:
+            out.append("unconverged")
+            ends.append(None)
+    return out, ends
+
+
+def run_scenario(scenario: Scenario, progress: Callable[[int], None] | None = None) -> ScenarioResult:
+    """Everything ``landscape run`` reports for one scenario, computed in memory."""
+    landscape = scenario.build_landscape()
+    rng = np.random.default_rng(scenario.seed)
+    critical = find_critical_points(landscape, scenario.domain, starts=scenario.critical_starts,
+                                    seed=scenario.seed)
+    starts = np.array(scenario.starts, dtype=float).reshape(-1, landscape.dim)
+    near = (np.asarray(scenario.centre) if scenario.centre is not None
+            else starts.mean(0) if len(starts) else np.mean(critical.domain, axis=1))
+    ref = reference_saddle(critical, near)
+    lam = vec = None
+    if ref is not None:
+        lam, vec = np.linalg.eigh(landscape.hess(ref.x))
+
+    runs, trajectories = [], []
+    for spec in scenario.optimizers:
+        if not len(starts):
+            break
+        opt = OPTIMIZERS[spec.name](**spec.settings)
+        traj = run(landscape, opt, starts, scenario.steps, rng=rng, bound=scenario.bound,
+                   progress=progress)
+        trajectories.append((spec, traj))
+        runs.extend(_records(spec, traj, starts, landscape, critical, ref, lam, vec, scenario))
+
+    sweep = None
+    gd_spec = next((o for o in scenario.optimizers if o.name == "gd"), None)
+    if ref is not None and gd_spec is not None and scenario.eps:
+        sweep = _escape_sweep(landscape, critical, ref, lam, vec, gd_spec.settings["eta"],
+                              scenario, rng)
+
+    return ScenarioResult(scenario, landscape, critical, ref, vec, tuple(runs), tuple(trajectories),
+                          sweep, _theory(critical, ref, lam, gd_spec, scenario))
+
+
+def _records(spec, traj, starts, landscape, critical, ref, lam, vec, scenario):
+    eta = spec.settings.get("eta")
+    final = traj.final
+    kinds, ends = outcomes(final, traj.diverged_step, critical, scenario.radius)
+    stall = stall_steps(traj, scenario.stall_threshold, _minima(critical), scenario.radius)
+    if ref is not None:
+        esc = escape_step(traj, ref.x, scenario.radius)
+        y0 = (starts - ref.x) @ vec
+        pred = (theory.predicted_escape_step(lam, y0, eta, scenario.radius)
+                if spec.name == "gd" else np.full(len(starts), np.nan))
+        # the prediction applies to starts whose unstable component begins inside the ball
+        yu = np.abs(y0[:, int(np.argmin(lam))])
+        pred = np.where(yu < scenario.radius, pred, np.nan)
+    else:
+        esc, pred = np.full(len(starts), -1), np.full(len(starts), np.nan)
+    return [RunRecord(
+        optimizer=spec.name, eta=eta, start=starts[i],
+        escape_step=int(esc[i]) if esc[i] >= 0 else None,
+        predicted_escape_step=float(pred[i]) if np.isfinite(pred[i]) else None,
+        stall_steps=int(stall[i]), final=final[i], final_value=float(landscape.value(final[i])),
+        outcome=kinds[i], ends_at=ends[i],
+        diverged_step=int(traj.diverged_step[i]) if traj.diverged_step[i] >= 0 else None)
+        for i in range(len(starts))]
+
+
+def _minima(critical: CriticalSet) -> np.ndarray:
+    return np.array([p.x for p in critical.of_kind("minimum")])
+
+
+def _escape_sweep(landscape, critical, ref, lam, vec, eta, scenario, rng) -> EscapeSweep:
+    eps = np.asarray(scenario.eps, dtype=float)
+    y0 = np.zeros((len(eps), landscape.dim))
+    stable = lam > 0
+    if stable.any():
+        y0[:, stable] = scenario.stable_offset / np.sqrt(stable.sum())
+    y0[:, int(np.argmin(lam))] = eps
+    starts = ref.x + y0 @ vec.T
+    traj = run(landscape, OPTIMIZERS["gd"](eta=eta), starts, scenario.steps, rng=rng,
+               bound=scenario.bound)
+    return EscapeSweep(
+        eps=eps, y0=y0, escape_step=escape_step(traj, ref.x, scenario.radius),
+        predicted=theory.predicted_escape_step(lam, y0, eta, scenario.radius),
+        stall_steps=stall_steps(traj, scenario.stall_threshold, _minima(critical), scenario.radius),
+        slope=theory.escape_slope(lam, eta), trajectory=traj)
+
+
+def _theory(critical, ref, lam, gd_spec, scenario) -> dict:
+    minima = critical.of_kind("minimum")
+    out = {"radius": scenario.radius,
+           "stability_bound_minima": (min(theory.stability_bound(p.eigenvalues) for p in minima)
+                                      if minima else None)}
+    if ref is None:
+        return out
+    out.update({"centre": ref.x, "centre_eigenvalues": lam,
+                "stability_bound_centre": theory.stability_bound(lam)})
+    if gd_spec is not None:
+        eta = gd_spec.settings["eta"]
+        out.update({"eta": eta, "contraction_factors": 1.0 - eta * lam,
+                    "escape_slope": theory.escape_slope(lam, eta)})
+    return out
