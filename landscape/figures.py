@@ -75,7 +75,7 @@ def landscape_figure(result, ax=None):
             run = result.runs[i]
             c = colors(i % 10)
             ax.plot(path[:, 0], path[:, 1], "-", color=c, lw=1.6, zorder=3,
-                    label=f"start ({run.start[0]:.3g}, {run.start[1]:.3g}) → {run.outcome}")
+                    label=f"start ({', '.join(f'{c:.3g}' for c in run.start)}) → {run.outcome}")
             ax.plot(path[::10, 0], path[::10, 1], ".", color=c, ms=3, zorder=3)
             ax.plot(*path[0], "o", color=c, mec="white", ms=6, zorder=4)
             i += 1
@@ -136,7 +136,7 @@ def loss_figure(result, ax=None):
         for b in range(traj.value.shape[1]):
             run = result.runs[i]
             ax.plot(traj.value[:, b], color=colors(i % 10), lw=1.6,
-                    label=f"start ({run.start[0]:.3g}, {run.start[1]:.3g})")
+                    label=f"start ({', '.join(f'{c:.3g}' for c in run.start)}) → {run.outcome}")
             if run.escape_step is not None:
                 ax.plot(run.escape_step, traj.value[run.escape_step, b], "o", color=colors(i % 10),
                         mec="black", ms=5)

@@ -139,11 +139,12 @@ def load(path) -> Scenario:
     except (OSError, UnicodeDecodeError) as err:
         raise LandscapeError(f"{src}: cannot read: {err}") from None
 
+    for section in ("landscape", *_SECTIONS):
+        if section and not isinstance(data.get(section, {}), dict):
+            raise LandscapeError(f"{src}: [{section}] must be a table")
     for section, allowed in _SECTIONS.items():
         table = data if section == "" else data.get(section, {})
         where = f"{src}: [{section}]" if section else src
-        if not isinstance(table, dict):
-            raise LandscapeError(f"{src}: [{section}] must be a table")
         for key in table:
             if key not in allowed:
                 raise LandscapeError(

@@ -1,0 +1,34 @@
+"""Shared test helpers: Agg backend, seeded generators, central differences."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+def central_grad(f, x, h):
+    """Central-difference gradient of a batched scalar function: (..., n)."""
+    n = x.shape[-1]
+    out = np.empty(x.shape)
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = h
+        out[..., i] = (f(x + e) - f(x - e)) / (2 * h)
+    return out
+
+
+def central_jacobian(g, x, h):
+    """Central-difference Jacobian of a batched vector function: (..., n, n), J[..., i, j] = dg_i/dx_j."""
+    n = x.shape[-1]
+    out = np.empty(x.shape + (n,))
+    for j in range(n):
+        e = np.zeros(n)
+        e[j] = h
+        out[..., :, j] = (g(x + e) - g(x - e)) / (2 * h)
+    return out

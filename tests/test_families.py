@@ -1,0 +1,136 @@
+"""Contract tests over the LANDSCAPES registry, plus each family's defining facts."""
+
+import numpy as np
+import pytest
+
+from conftest import central_grad, central_jacobian
+from landscape import LANDSCAPES, LandscapeError, build
+
+# Every registered family with its defaults, plus parameter variants worth checking.
+CASES = [(name, {}) for name in LANDSCAPES] + [
+    ("quadratic", {"eigenvalues": [2.0, -1.0, 0.5, -3.0], "b": [1.0, -2.0, 0.5, 0.0], "c": 1.5, "seed": 7}),
+    ("quadratic", {"hessian": [[2.0, 1.0], [1.0, -1.0]], "b": [0.3, -0.2]}),
+    ("rosenbrock", {"a": 0.5, "b": 10.0}),
+]
+IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
+
+
+def sample(landscape, rng, shape=(16,)):
+    box = np.asarray(landscape.domain)
+    return box[:, 0] + rng.random(shape + (landscape.dim,)) * (box[:, 1] - box[:, 0])
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_gradient_matches_central_differences(name, params, rng):
+    land = build(name, params)
+    x = sample(land, rng)
+    h = 1e-6
+    fd = central_grad(land.value, x, h)
+    g = land.grad(x)
+    scale = np.abs(g).max() + np.abs(land.value(x)).max()
+    # central differences: truncation O(h^2 f''') plus rounding O(eps |f| / h)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-7 * scale)
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_hessian_matches_central_differences_of_gradient(name, params, rng):
+    land = build(name, params)
+    x = sample(land, rng)
+    H = land.hess(x)
+    fd = central_jacobian(land.grad, x, 1e-6)
+    np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-7 * (np.abs(H).max() + np.abs(land.grad(x)).max()))
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_hessian_is_symmetric(name, params, rng):
+    land = build(name, params)
+    H = land.hess(sample(land, rng))
+    np.testing.assert_array_equal(H, np.swapaxes(H, -1, -2))
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_batched_and_single_calls_agree(name, params, rng):
+    land = build(name, params)
+    x = sample(land, rng, shape=(3, 4))
+    v, g, H = land.value(x), land.grad(x), land.hess(x)
+    assert v.shape == (3, 4) and g.shape == (3, 4, land.dim) and H.shape == (3, 4, land.dim, land.dim)
+    for i in range(3):
+        for j in range(4):
+            assert land.value(x[i, j]) == pytest.approx(v[i, j], rel=1e-14, abs=1e-14)
+            np.testing.assert_allclose(land.grad(x[i, j]), g[i, j], rtol=1e-14, atol=1e-14)
+            np.testing.assert_allclose(land.hess(x[i, j]), H[i, j], rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_known_critical_points_have_zero_gradient(name, params):
+    land = build(name, params)
+    known = land.known_critical_points()
+    if known is None:
+        pytest.skip(f"{name} has no closed-form critical points")
+    g = land.grad(known)
+    assert np.abs(g).max() <= 1e-12 * max(1.0, np.abs(land.hess(known)).max())
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_wrong_number_of_coordinates_is_rejected(name, params):
+    land = build(name, params)
+    with pytest.raises(LandscapeError, match="coordinates"):
+        land.value(np.zeros(land.dim + 1))
+
+
+def test_saddle_2d_definition():
+    land = build("saddle-2d")
+    # f(x, y) = x^2/2 + y^4/4 - y^2/2: minima at (0, +-1) with f = -1/4, saddle at 0
+    assert land.value(np.array([0.0, 1.0])) == -0.25
+    assert land.value(np.array([0.0, -1.0])) == -0.25
+    assert land.value(np.array([2.0, 3.0])) == 2.0 + 81 / 4 - 9 / 2
+    np.testing.assert_array_equal(np.linalg.eigvalsh(land.hess(np.zeros(2))), [-1.0, 1.0])
+    np.testing.assert_array_equal(np.linalg.eigvalsh(land.hess(np.array([0.0, 1.0]))), [1.0, 2.0])
+
+
+def test_monkey_saddle_hessian_vanishes_at_origin():
+    land = build("monkey-saddle")
+    np.testing.assert_array_equal(land.hess(np.zeros(2)), np.zeros((2, 2)))
+    # three descending directions at 120 degrees: f(r cos t, r sin t) = r^3 cos 3t
+    t = np.array([np.pi / 3, np.pi, 5 * np.pi / 3])
+    np.testing.assert_allclose(land.value(np.stack([np.cos(t), np.sin(t)], -1)), -1.0, rtol=1e-12)
+
+
+def test_quadratic_from_eigenvalues_and_rotation():
+    lam = [3.0, -1.0, 0.5, -2.0, 1.0]
+    b = np.array([0.5, -1.0, 2.0, 0.0, 1.0])
+    land = build("quadratic", {"eigenvalues": lam, "b": list(b), "c": 2.0, "seed": 3})
+    H = land.H
+    np.testing.assert_allclose(np.linalg.eigvalsh(H), sorted(lam), atol=1e-12)
+    xstar = land.known_critical_points()[0]
+    np.testing.assert_allclose(H @ xstar, -b, atol=1e-12)
+    # f(x*) = c - 1/2 b^T H^{-1} b
+    assert land.value(xstar) == pytest.approx(2.0 - 0.5 * b @ np.linalg.solve(H, b), rel=1e-12)
+    # a different seed rotates differently; the identity rotation is diagonal
+    assert not np.allclose(H, build("quadratic", {"eigenvalues": lam, "seed": 4}).H)
+    np.testing.assert_array_equal(build("quadratic", {"eigenvalues": lam, "rotation": "identity"}).H,
+                                  np.diag(lam))
+
+
+def test_quadratic_singular_has_no_isolated_critical_point():
+    land = build("quadratic", {"eigenvalues": [1.0, 0.0], "rotation": "identity"})
+    assert land.known_critical_points() is None
+
+
+@pytest.mark.parametrize("params,match", [
+    ({"hessian": [[1.0, 2.0], [3.0, 4.0]]}, "symmetric"),
+    ({"hessian": [[1.0, 2.0, 3.0]]}, "square"),
+    ({"eigenvalues": []}, "non-empty"),
+    ({"eigenvalues": [1.0, -1.0], "b": [1.0]}, "b must be 2"),
+    ({"eigenvalues": [1.0], "rotation": "spin"}, "rotation"),
+    ({"eigenvalues": "abc"}, "expected a list"),
+    ({"nope": 1}, "unknown parameter"),
+])
+def test_quadratic_bad_parameters(params, match):
+    with pytest.raises(LandscapeError, match=match):
+        build("quadratic", params)
+
+
+def test_unknown_family():
+    with pytest.raises(LandscapeError, match="unknown landscape family"):
+        build("banana")
