@@ -102,16 +102,19 @@ def reference_saddle(critical: CriticalSet, near: np.ndarray) -> CriticalPoint |
     return min(saddles, key=lambda p: float(np.linalg.norm(p.x - near)))
 
 
-def outcomes(final: np.ndarray, diverged: np.ndarray, critical: CriticalSet, radius: float):
-    """Per run: the kind of the critical point it ended within ``radius`` of, else
-    'diverged' or 'unconverged'; and that point's coordinates (or None)."""
+def outcomes(traj: Trajectory, critical: CriticalSet, radius: float, gtol: float):
+    """Per run: the kind of the critical point it settled at (final iterate within
+    ``radius`` of it with |grad f| <= gtol), else 'diverged' or 'unconverged' (still
+    moving, or oscillating); and that point's coordinates (or None)."""
+    final, diverged = traj.final, traj.diverged_step
     nearest, dist = critical.nearest(final)
+    settled = traj.grad_norm[-1] <= gtol
     out, ends = [], []
     for i in range(len(final)):
         if diverged[i] >= 0:
             out.append("diverged")
             ends.append(None)
-        elif dist[i] <= radius:
+        elif dist[i] <= radius and settled[i]:
             p = critical.points[nearest[i]]
             out.append(p.kind)
             ends.append(p.x)
@@ -158,7 +161,7 @@ def run_scenario(scenario: Scenario, progress: Callable[[int], None] | None = No
 def _records(spec, traj, starts, landscape, critical, ref, lam, vec, scenario):
     eta = spec.settings.get("eta")
     final = traj.final
-    kinds, ends = outcomes(final, traj.diverged_step, critical, scenario.radius)
+    kinds, ends = outcomes(traj, critical, scenario.radius, scenario.stall_threshold)
     stall = stall_steps(traj, scenario.stall_threshold, _minima(critical), scenario.radius)
     if ref is not None:
         esc = escape_step(traj, ref.x, scenario.radius)

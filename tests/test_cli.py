@@ -1,0 +1,213 @@
+"""The command line as a user meets it: CliRunner runs, then the files written are read back."""
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from landscape.cli import cli
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def saddle_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = CliRunner().invoke(cli, ["run", "saddle-2d", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "saddle-2d", result
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_list_names_every_builtin_scenario():
+    result = invoke("list")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].startswith("saddle-2d ")
+    families = invoke("list", "--families").output
+    assert "saddle-2d" in families and "muller-brown" in families
+
+
+def test_run_writes_figures_results_and_summary(saddle_run):
+    folder, result = saddle_run
+    files = {p.name for p in folder.iterdir()}
+    assert {"landscape.png", "eigen-components.png", "loss.png", "escape.png", "results.json",
+            "summary.md", "trajectories.csv"} <= files
+    for name in ("landscape.png", "eigen-components.png", "loss.png", "escape.png"):
+        data = (folder / name).read_bytes()
+        assert data.startswith(PNG_MAGIC) and len(data) > 20_000
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no staging left
+    assert str(folder) in result.output
+
+
+def test_results_json_holds_the_contract_and_the_right_numbers(saddle_run):
+    folder, _ = saddle_run
+    data = json.loads((folder / "results.json").read_text())
+    for key in ("scenario", "landscape", "critical_points", "runs", "figures"):
+        assert key in data
+    assert data["scenario"] == "saddle-2d" and data["landscape"]["name"] == "saddle-2d"
+    points = {(tuple(p["x"]), p["kind"], p["index"]) for p in data["critical_points"]}
+    assert points == {((0.0, 1.0), "minimum", 0), ((0.0, -1.0), "minimum", 0), ((0.0, 0.0), "saddle", 1)}
+    for p in data["critical_points"]:
+        assert set(p) >= {"x", "value", "eigenvalues", "index", "kind"}
+        assert p["value"] == (-0.25 if p["kind"] == "minimum" else 0.0)
+    eta, r = 0.1, data["theory"]["radius"]
+    delta = r**2 * (1 + eta) / ((2 + eta) * math.log(1 + eta))  # first nonlinear correction
+    for run in data["runs"]:
+        assert set(run) >= {"optimizer", "eta", "start", "escape_step", "predicted_escape_step",
+                            "stall_steps", "final", "outcome"}
+        assert run["optimizer"] == "gd" and run["eta"] == eta
+        eps = abs(run["start"][1])
+        if 0 < eps < r:
+            k_star = math.log(r / eps) / math.log(1 + eta)
+            assert run["predicted_escape_step"] == pytest.approx(k_star, rel=1e-12)
+            assert k_star <= run["escape_step"] <= k_star + 1 + delta
+            assert run["outcome"] == "minimum" and run["final"][1] == pytest.approx(math.copysign(1, run["start"][1]))
+    on_manifold = [run for run in data["runs"] if run["start"][1] == 0.0]
+    assert on_manifold and all(run["outcome"] == "saddle" and run["escape_step"] is None for run in on_manifold)
+    assert data["figures"] == ["landscape.png", "eigen-components.png", "loss.png", "escape.png"]
+    sweep = data["escape_sweep"]
+    pred = np.log(r / np.array(sweep["eps"])) / np.log(1 + eta)
+    np.testing.assert_allclose(sweep["predicted_escape_step"], pred, rtol=1e-12)
+    assert np.all(np.array(sweep["escape_step"]) == np.ceil(pred + delta))
+    assert data["theory"]["stability_bound_centre"] == 2.0 and data["theory"]["stability_bound_minima"] == 1.0
+
+
+def test_summary_links_the_figures(saddle_run):
+    folder, _ = saddle_run
+    text = (folder / "summary.md").read_text()
+    assert "![landscape](landscape.png)" in text
+    assert "| (0, 0) | 0 | (-1, 1) | 1 | saddle |" in text and "| (0, 1) | -0.25 | (1, 2) | 0 | minimum |" in text
+
+
+def test_trajectories_csv_matches_gd(saddle_run):
+    folder, _ = saddle_run
+    rows = (folder / "trajectories.csv").read_text().splitlines()
+    assert rows[0] == "run,optimizer,step,x1,x2,value,grad_norm"
+    first = [r.split(",") for r in rows[1:4]]
+    # run 0 starts at (1.5, 0.01): x <- 0.9 x, y <- 1.1 y - 0.1 y^3
+    x, y = 1.5, 0.01
+    for row in first:
+        assert float(row[3]) == pytest.approx(x, rel=1e-15) and float(row[4]) == pytest.approx(y, rel=1e-15)
+        x, y = 0.9 * x, 1.1 * y - 0.1 * y**3
+
+
+def test_same_seed_gives_the_same_results_json_byte_for_byte(saddle_run, tmp_path):
+    folder, _ = saddle_run
+    again = invoke("run", "saddle-2d", "--out", str(tmp_path))
+    assert again.exit_code == 0
+    assert (tmp_path / "saddle-2d" / "results.json").read_bytes() == (folder / "results.json").read_bytes()
+
+
+def test_json_flag_prints_the_results(tmp_path):
+    result = invoke("run", "saddle-2d", "--out", str(tmp_path), "--json", "--steps", "300")
+    assert result.exit_code == 0
+    printed = json.loads(result.stdout)
+    assert printed == json.loads((tmp_path / "saddle-2d" / "results.json").read_text())
+    assert printed["settings"]["steps"] == 300
+
+
+def test_formats_and_overrides(tmp_path):
+    result = invoke("run", "saddle-2d", "--out", str(tmp_path), "--format", "pdf,svg", "--eta", "1.5",
+                    "--seed", "4")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "saddle-2d"
+    assert (folder / "escape.pdf").read_bytes().startswith(b"%PDF")
+    assert b"<svg" in (folder / "landscape.svg").read_bytes()[:2000]
+    assert not list(folder.glob("*.png"))
+    data = json.loads((folder / "results.json").read_text())
+    assert data["seed"] == 4 and all(r["eta"] == 1.5 for r in data["runs"])
+
+    def steps_to_diverge(y, bound=1e6):  # y <- y - 1.5 (y^3 - y); x shrinks as (-0.5)^k
+        for k in range(1, 100):
+            y = y - 1.5 * (y**3 - y)
+            if not abs(y) <= bound:
+                return k
+    for r in data["runs"]:
+        if abs(r["start"][1]) > 1:  # eta = 1.5 > 2/lambda_max = 1 at the minima: far starts blow up
+            assert r["outcome"] == "diverged" and r["diverged_step"] == steps_to_diverge(r["start"][1])
+
+
+def test_critical_json():
+    result = invoke("critical", "himmelblau", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert set(data) >= {"landscape", "domain", "critical_points"}
+    kinds = [p["kind"] for p in data["critical_points"]]
+    assert sorted(kinds) == sorted(["minimum"] * 4 + ["saddle"] * 4 + ["maximum"])
+    values = [p["value"] for p in data["critical_points"]]
+    assert values == sorted(values)
+
+
+def test_critical_table_and_domain():
+    result = invoke("critical", "saddle-2d", "--domain=-1:1,0.5:2")
+    assert result.exit_code == 0
+    assert "1 critical points" in result.output and "minimum" in result.output and "saddle " not in result.output
+
+
+def test_critical_with_family_parameters():
+    result = invoke("critical", "quadratic", "-p", "eigenvalues=[1,-2,3,-4]", "--json")
+    (p,) = json.loads(result.stdout)["critical_points"]
+    assert p["index"] == 2 and p["kind"] == "saddle"
+    np.testing.assert_allclose(sorted(p["eigenvalues"]), [-4, -2, 1, 3], atol=1e-12)
+
+
+def test_inspect_json():
+    data = json.loads(invoke("inspect", "saddle-2d", "--at", "0,0", "--json").stdout)
+    assert set(data) >= {"x", "value", "gradient", "hessian", "eigenvalues", "eigenvectors", "index", "kind"}
+    assert data["eigenvalues"] == [-1.0, 1.0] and data["index"] == 1 and data["kind"] == "saddle"
+    assert data["eigenvectors"] == [[0.0, 1.0], [1.0, 0.0]]
+    data = json.loads(invoke("inspect", "saddle-2d", "--at", "0.5,2", "--json").stdout)
+    assert data["gradient"] == [0.5, 6.0] and data["hessian"] == [[1.0, 0.0], [0.0, 11.0]]
+    assert json.loads(invoke("inspect", "monkey-saddle", "--at", "0,0", "--json").stdout)["kind"] == "degenerate"
+
+
+BAD_RUNS = [
+    (["run", "nope"], "unknown scenario 'nope'"),
+    (["run", "saddle-2d", "--eta", "0"], "--eta: expected a positive number"),
+    (["run", "saddle-2d", "--eta", "-1"], "--eta: expected a positive number"),
+    (["run", "saddle-2d", "--steps", "0"], "--steps: expected a positive integer"),
+    (["run", "saddle-2d", "--format", "gif"], "unknown value 'gif'"),
+    (["run", "saddle-2d", "--eta", "abc"], "'abc' is not a valid float"),
+    (["inspect", "saddle-2d", "--at", "1,2,3"], "needs 2 coordinates"),
+    (["inspect", "saddle-2d", "--at", "1,nan"], "finite"),
+    (["critical", "saddle-2d", "--domain", "1:-1,0:1"], "reversed"),
+    (["critical", "saddle-2d", "--domain", "0:0,0:1"], "empty"),
+    (["critical", "volcano"], "Invalid value for 'FAMILY'"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_RUNS)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(args, message, tmp_path):
+    result = CliRunner().invoke(cli, args + (["--out", str(tmp_path / "out")] if args[0] == "run" else []))
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("text", ["x = [\n", '[landscape]\nfamily = "saddle-2d"\n[run]\nstarts = [[1, 2, 3]]\n'])
+def test_bad_scenario_file_writes_nothing(text, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and str(path) in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_help_imports_neither_scipy_nor_matplotlib():
+    code = ("import sys, landscape.cli; "
+            "print(sorted(m for m in ('scipy', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_python_dash_m_works():
+    out = subprocess.run([sys.executable, "-m", "landscape", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "run" in out.stdout and out.stderr == ""
