@@ -112,8 +112,8 @@ def eigen_components_figure(result, ax=None, eps_shown: float = 1e-6):
         ax.semilogy(k, np.abs(lin[:, i]), "--", color=c, lw=1.2,
                     label=f"theory $(1-ηλ)^k |y_{i + 1}(0)|$, factor {1 - eta * l:.3g}")
     ax.axhline(result.scenario.radius, color="grey", lw=0.8, ls=":")
-    ax.text(k[-1], result.scenario.radius, " radius r", va="bottom", ha="right", fontsize=8,
-            color="grey")
+    ax.text(0.99 * k[-1], result.scenario.radius, f"radius r = {result.scenario.radius:g}",
+            va="bottom", ha="right", fontsize=8, color="grey")
     if esc >= 0:
         ax.axvline(esc, color="black", lw=0.8, ls=":")
         ax.text(esc, ax.get_ylim()[0], f" escape step {esc}", rotation=90, va="bottom",

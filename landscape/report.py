@@ -155,6 +155,9 @@ def write_scenario(result, out: Path, formats=("png",)) -> tuple[Path, dict]:
     out.mkdir(parents=True, exist_ok=True)
     target = out / result.scenario.name
     stage = Path(tempfile.mkdtemp(dir=out, prefix=f".{result.scenario.name}."))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(stage, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
     try:
         written = []
         wanted = [f for f in result.scenario.figures
