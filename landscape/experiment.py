@@ -36,6 +36,7 @@ class RunRecord:
     outcome: str
     ends_at: np.ndarray | None
     diverged_step: int | None
+    start_eigen_coordinates: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -172,14 +173,15 @@ def _records(spec, traj, starts, landscape, critical, ref, lam, vec, scenario):
         yu = np.abs(y0[:, int(np.argmin(lam))])
         pred = np.where(yu < scenario.radius, pred, np.nan)
     else:
-        esc, pred = np.full(len(starts), -1), np.full(len(starts), np.nan)
+        esc, pred, y0 = np.full(len(starts), -1), np.full(len(starts), np.nan), [None] * len(starts)
     return [RunRecord(
         optimizer=spec.name, eta=eta, start=starts[i],
         escape_step=int(esc[i]) if esc[i] >= 0 else None,
         predicted_escape_step=float(pred[i]) if np.isfinite(pred[i]) else None,
         stall_steps=int(stall[i]), final=final[i], final_value=float(landscape.value(final[i])),
         outcome=kinds[i], ends_at=ends[i],
-        diverged_step=int(traj.diverged_step[i]) if traj.diverged_step[i] >= 0 else None)
+        diverged_step=int(traj.diverged_step[i]) if traj.diverged_step[i] >= 0 else None,
+        start_eigen_coordinates=y0[i])
         for i in range(len(starts))]
 
 

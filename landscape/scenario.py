@@ -9,6 +9,7 @@ top-level ``scenarios/`` folder, installed as ``landscape/scenarios``.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -237,8 +238,6 @@ def _optimizer(value, where: str) -> OptimizerSpec:
     name = _string(settings.pop("name"), f"{where}: name")
     if name not in OPTIMIZERS:
         raise LandscapeError(f"{where}: unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
-    import inspect
-
     allowed = inspect.signature(OPTIMIZERS[name]).parameters
     for key, v in settings.items():
         if key not in allowed:

@@ -63,6 +63,8 @@ def test_results_json_holds_the_contract_and_the_right_numbers(saddle_run):
         assert set(run) >= {"optimizer", "eta", "start", "escape_step", "predicted_escape_step",
                             "stall_steps", "final", "outcome"}
         assert run["optimizer"] == "gd" and run["eta"] == eta
+        # eigenbasis of H(0) = diag(1, -1), eigenvalues ascending: y = (+-y_start, +-x_start)
+        np.testing.assert_array_equal(np.abs(run["start_eigen_coordinates"]), np.abs(run["start"][::-1]))
         eps = abs(run["start"][1])
         if 0 < eps < r:
             k_star = math.log(r / eps) / math.log(1 + eta)
