@@ -162,6 +162,7 @@ def run_scenario(scenario: Scenario, progress: Callable[[int], None] | None = No
 def _records(spec, traj, starts, landscape, critical, ref, lam, vec, scenario):
     eta = spec.settings.get("eta")
     final = traj.final
+    final_value = landscape.value(final)
     kinds, ends = outcomes(traj, critical, scenario.radius, scenario.stall_threshold)
     stall = stall_steps(traj, scenario.stall_threshold, _minima(critical), scenario.radius)
     if ref is not None:
@@ -178,7 +179,7 @@ def _records(spec, traj, starts, landscape, critical, ref, lam, vec, scenario):
         optimizer=spec.name, eta=eta, start=starts[i],
         escape_step=int(esc[i]) if esc[i] >= 0 else None,
         predicted_escape_step=float(pred[i]) if np.isfinite(pred[i]) else None,
-        stall_steps=int(stall[i]), final=final[i], final_value=float(landscape.value(final[i])),
+        stall_steps=int(stall[i]), final=final[i], final_value=float(final_value[i]),
         outcome=kinds[i], ends_at=ends[i],
         diverged_step=int(traj.diverged_step[i]) if traj.diverged_step[i] >= 0 else None,
         start_eigen_coordinates=y0[i])
