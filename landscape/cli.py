@@ -155,6 +155,7 @@ def critical(family, params, domain, starts, seed, as_json):
     """Find and classify the critical points of a landscape in a box, sorted by value."""
     from .critical import find_critical_points
     from .families import build
+    from .report import fmt
 
     land = build(family, parse_params(params))
     box = parse_domain(domain) if domain is not None else None
@@ -167,7 +168,7 @@ def critical(family, params, domain, starts, seed, as_json):
                f"{' x '.join(f'[{lo:g}, {hi:g}]' for lo, hi in found.domain)} "
                f"from {found.starts} starts ({', '.join(f'{v} {k}' for k, v in found.counts.items() if v)})")
     _table(["x", "f(x)", "eigenvalues", "index", "kind"],
-           [[_vec(p.x), f"{p.value + 0.0:.6g}", _vec(p.eigenvalues, 4), str(p.index), p.kind]
+           [[fmt(p.x), f"{p.value + 0.0:.6g}", fmt(p.eigenvalues, 4), str(p.index), p.kind]
             for p in found.points])
     click.echo(f"zero tolerance for eigenvalues: {found.zero_tol:.2g}; |grad f| <= {found.gtol:.2g} "
                "at every point")
@@ -183,6 +184,7 @@ def inspect(family, params, at, as_json):
     import numpy as np
 
     from .families import build
+    from .report import fmt
     from .spectrum import spectrum
 
     land = build(family, parse_params(params))
@@ -199,12 +201,12 @@ def inspect(family, params, at, as_json):
     if as_json:
         _echo_json(data)
         return
-    click.echo(f"{family} at {_vec(x)}")
+    click.echo(f"{family} at {fmt(x)}")
     click.echo(f"  value        {data['value'] + 0.0:.10g}")
-    click.echo(f"  gradient     {_vec(data['gradient'], 8)}   |grad| = {np.linalg.norm(data['gradient']):.3g}")
-    click.echo("  hessian      " + "\n               ".join(_vec(row, 8) for row in H))
+    click.echo(f"  gradient     {fmt(data['gradient'], 8)}   |grad| = {np.linalg.norm(data['gradient']):.3g}")
+    click.echo("  hessian      " + "\n               ".join(fmt(row, 8) for row in H))
     for lam, v in zip(spec.eigenvalues, spec.eigenvectors.T):
-        click.echo(f"  eigenvalue   {lam + 0.0:+.8g}   eigenvector {_vec(v, 6)}")
+        click.echo(f"  eigenvalue   {lam + 0.0:+.8g}   eigenvector {fmt(v, 6)}")
     click.echo(f"  index {data['index']} ({data['kind']}; eigenvalues within {data['zero_tol']:.2g} "
                "of zero count as zero)")
     if not data["is_critical"]:
@@ -226,10 +228,6 @@ def report(out, formats):
         spec = load(resolve(name)).with_overrides(formats=formats)
         folder, _ = write_scenario(run_scenario(spec), out, spec.formats)
         click.echo(f"wrote {folder}/", err=True)
-
-
-def _vec(v, digits: int = 6) -> str:
-    return "(" + ", ".join(f"{float(c) + 0.0:.{digits}g}" for c in v) + ")"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> None:

@@ -185,11 +185,10 @@ def merge(x: np.ndarray, tol: float) -> np.ndarray:
 
 
 def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int = 0,
-                         extra_starts: np.ndarray | None = None,
                          rtol: float = RTOL) -> CriticalSet:
     """All critical points of ``landscape`` inside ``domain`` reachable from the starts.
 
-    Starts are ``starts`` scrambled-Sobol points in the box (plus ``extra_starts``).
+    Starts are ``starts`` scrambled-Sobol points in the box.
     Tolerances come from the landscape: gtol = 1e-9 x the median |grad f| over the
     starts, merge distance = 1e-6 x the box diagonal. Every reported point has
     |grad f| <= gtol.
@@ -199,8 +198,6 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
         raise LandscapeError(f"starts must be a positive integer, got {starts}")
     box = np.asarray(domain)
     x0 = sobol_starts(domain, starts, seed)
-    if extra_starts is not None:
-        x0 = np.vstack([x0, np.asarray(extra_starts, dtype=float).reshape(-1, landscape.dim)])
     diag = float(np.linalg.norm(box[:, 1] - box[:, 0]))
     gscale, hscale = landscape_scales(landscape, x0)
     gtol = 1e-9 * gscale

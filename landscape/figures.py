@@ -62,23 +62,28 @@ def contour(landscape, domain, ax=None, resolution: int = 240):
     return fig
 
 
+def _run_series(result):
+    """(colour, run record, trajectory, batch column) for every run, in results order."""
+    colors = _plt().get_cmap("tab10")
+    columns = [(traj, b) for _, traj in result.trajectories for b in range(traj.x.shape[1])]
+    for i, (run, (traj, b)) in enumerate(zip(result.runs, columns)):
+        yield colors(i % 10), run, traj, b
+
+
+def _start_label(run) -> str:
+    return f"start ({', '.join(f'{v:.3g}' for v in run.start)}) → {run.outcome}"
+
+
 def landscape_figure(result, ax=None):
     """Contours, critical points by kind, and every run's path from its start."""
     fig = contour(result.landscape, result.critical.domain, ax=ax)
     ax = fig.axes[0] if ax is None else ax
-    colors = _plt().get_cmap("tab10")
-    i = 0
-    for spec, traj in result.trajectories:
-        for b in range(traj.x.shape[1]):
-            path = traj.x[:, b]
-            path = path[np.all(np.isfinite(path), axis=-1)]
-            run = result.runs[i]
-            c = colors(i % 10)
-            ax.plot(path[:, 0], path[:, 1], "-", color=c, lw=1.6, zorder=3,
-                    label=f"start ({', '.join(f'{c:.3g}' for c in run.start)}) → {run.outcome}")
-            ax.plot(path[::10, 0], path[::10, 1], ".", color=c, ms=3, zorder=3)
-            ax.plot(*path[0], "o", color=c, mec="white", ms=6, zorder=4)
-            i += 1
+    for c, run, traj, b in _run_series(result):
+        path = traj.x[:, b]
+        path = path[np.all(np.isfinite(path), axis=-1)]
+        ax.plot(path[:, 0], path[:, 1], "-", color=c, lw=1.6, zorder=3, label=_start_label(run))
+        ax.plot(path[::10, 0], path[::10, 1], ".", color=c, ms=3, zorder=3)
+        ax.plot(*path[0], "o", color=c, mec="white", ms=6, zorder=4)
     mark_critical_points(ax, result.critical.points)
     eta = result.theory.get("eta")
     title = f"{result.landscape.name}: critical points and GD paths"
@@ -130,17 +135,10 @@ def eigen_components_figure(result, ax=None, eps_shown: float = 1e-6):
 def loss_figure(result, ax=None):
     """f(x_k) against k for every run: the plateau at the saddle's value, then the drop."""
     fig, ax = _axes(ax)
-    colors = _plt().get_cmap("tab10")
-    i = 0
-    for spec, traj in result.trajectories:
-        for b in range(traj.value.shape[1]):
-            run = result.runs[i]
-            ax.plot(traj.value[:, b], color=colors(i % 10), lw=1.6,
-                    label=f"start ({', '.join(f'{c:.3g}' for c in run.start)}) → {run.outcome}")
-            if run.escape_step is not None:
-                ax.plot(run.escape_step, traj.value[run.escape_step, b], "o", color=colors(i % 10),
-                        mec="black", ms=5)
-            i += 1
+    for c, run, traj, b in _run_series(result):
+        ax.plot(traj.value[:, b], color=c, lw=1.6, label=_start_label(run))
+        if run.escape_step is not None:
+            ax.plot(run.escape_step, traj.value[run.escape_step, b], "o", color=c, mec="black", ms=5)
     values = {}
     for p in result.critical.points:
         values.setdefault((p.kind, round(p.value, 10)), p.value)

@@ -61,11 +61,12 @@ def write_text(path: Path, text: str) -> None:
         raise
 
 
-def _fmt(v, digits: int = 6) -> str:
+def fmt(v, digits: int = 6) -> str:
+    """Numbers to `digits` significant digits, vectors as (a, b, ...), None as a dash."""
     if v is None:
         return "—"
     if isinstance(v, (list, tuple, np.ndarray)):
-        return "(" + ", ".join(_fmt(x, digits) for x in v) + ")"
+        return "(" + ", ".join(fmt(x, digits) for x in v) + ")"
     if isinstance(v, (float, np.floating)):
         return f"{float(v) + 0.0:.{digits}g}"
     return str(v)
@@ -75,8 +76,8 @@ def critical_table(points) -> list[str]:
     """Markdown rows for critical points (dicts with x, value, eigenvalues, index, kind)."""
     rows = ["| x | f(x) | eigenvalues | index | kind | \\|grad f\\| |", "|---|---|---|---|---|---|"]
     for p in points:
-        rows.append(f"| {_fmt(p['x'])} | {_fmt(p['value'])} | {_fmt(p['eigenvalues'], 4)} | "
-                    f"{p['index']} | {p['kind']} | {_fmt(p.get('grad_norm'), 2)} |")
+        rows.append(f"| {fmt(p['x'])} | {fmt(p['value'])} | {fmt(p['eigenvalues'], 4)} | "
+                    f"{p['index']} | {p['kind']} | {fmt(p.get('grad_norm'), 2)} |")
     return rows
 
 
@@ -88,31 +89,31 @@ def summary_markdown(data: dict) -> str:
     crit = data["critical_search"]
     lines += ["## Critical points", "",
               f"{len(data['critical_points'])} found from {crit['starts']} starts in the domain "
-              f"{_fmt([tuple(iv) for iv in data['domain']])}; an eigenvalue counts as zero below "
+              f"{fmt([tuple(iv) for iv in data['domain']])}; an eigenvalue counts as zero below "
               f"{crit['zero_tol']:.2g} (relative tolerance {crit['zero_rtol']:.0e} of the typical "
               f"curvature); every point has |grad f| <= {crit['gtol']:.2g}.", ""]
     lines += critical_table(data["critical_points"]) + [""]
     th = data["theory"]
     if "centre" in th:
         lines += ["## Theory at the saddle", "",
-                  f"Saddle {_fmt(th['centre'])} with Hessian eigenvalues {_fmt(th['centre_eigenvalues'], 4)}."]
+                  f"Saddle {fmt(th['centre'])} with Hessian eigenvalues {fmt(th['centre_eigenvalues'], 4)}."]
         if "eta" in th:
             lines += [f"GD with η = {th['eta']:g} multiplies the eigen-components by "
-                      f"{_fmt(th['contraction_factors'], 4)} per step, so a start at distance ε from "
+                      f"{fmt(th['contraction_factors'], 4)} per step, so a start at distance ε from "
                       f"the stable manifold leaves the ball of radius r = {th['radius']:g} after "
                       f"k* = ln(r/ε) × {th['escape_slope']:.4g} steps."]
-        lines += [f"Stability bound 2/λ_max: {_fmt(th['stability_bound_centre'], 4)} at the saddle, "
-                  f"{_fmt(th['stability_bound_minima'], 4)} at the minima.", ""]
+        lines += [f"Stability bound 2/λ_max: {fmt(th['stability_bound_centre'], 4)} at the saddle, "
+                  f"{fmt(th['stability_bound_minima'], 4)} at the minima.", ""]
     if data["runs"]:
         lines += ["## Runs", "",
                   "| optimizer | η | start | escape step | predicted | stall steps | outcome | ends at | f(final) |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for r in data["runs"]:
             lines.append(
-                f"| {r['optimizer']} | {_fmt(r['eta'])} | {_fmt(r['start'], 3)} | {_fmt(r['escape_step'])} | "
-                f"{_fmt(r['predicted_escape_step'], 4)} | {r['stall_steps']} | "
+                f"| {r['optimizer']} | {fmt(r['eta'])} | {fmt(r['start'], 3)} | {fmt(r['escape_step'])} | "
+                f"{fmt(r['predicted_escape_step'], 4)} | {r['stall_steps']} | "
                 f"{r['outcome']}{' at step ' + str(r['diverged_step']) if r['diverged_step'] else ''} | "
-                f"{_fmt(r['ends_at'], 4)} | {_fmt(r['final_value'], 4)} |")
+                f"{fmt(r['ends_at'], 4)} | {fmt(r['final_value'], 4)} |")
         lines.append("")
     sw = data.get("escape_sweep")
     if sw:
@@ -120,7 +121,7 @@ def summary_markdown(data: dict) -> str:
                   "| ε | escape step | predicted k* | stall steps |", "|---|---|---|---|"]
         for e, k, p, s in zip(sw["eps"], sw["escape_step"], sw["predicted_escape_step"],
                               sw["stall_steps"]):
-            lines.append(f"| {e:.0e} | {_fmt(k)} | {_fmt(p, 4)} | {s} |")
+            lines.append(f"| {e:.0e} | {fmt(k)} | {fmt(p, 4)} | {s} |")
         lines.append("")
     if data["figures"]:
         lines += ["## Figures", ""]
@@ -167,9 +168,9 @@ def write_scenario(result, out: Path, formats=("png",)) -> tuple[Path, dict]:
             names = [f"{name}.{fmt}" for fmt in formats]
             figs.save(fig, [(stage / n, fmt) for n, fmt in zip(names, formats)])
             written += names
-        data = result.to_dict(figures=written)
+        data = to_jsonable(result.to_dict(figures=written))
         (stage / "results.json").write_text(dumps(data), encoding="utf-8")
-        (stage / "summary.md").write_text(summary_markdown(to_jsonable(data)), encoding="utf-8")
+        (stage / "summary.md").write_text(summary_markdown(data), encoding="utf-8")
         (stage / "trajectories.csv").write_text(trajectories_csv(result), encoding="utf-8")
         if target.exists():
             old = Path(tempfile.mkdtemp(dir=out, prefix=f".{result.scenario.name}.old."))
