@@ -184,14 +184,20 @@ def merge(x: np.ndarray, tol: float) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
+SOLVE_CHUNK = 4096
+"""Starts per batched Newton solve; each start's iteration is independent of the others,
+so the chunking changes the running time and memory, never the result."""
+
+
 def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int = 0,
-                         rtol: float = RTOL) -> CriticalSet:
+                         rtol: float = RTOL, progress=None) -> CriticalSet:
     """All critical points of ``landscape`` inside ``domain`` reachable from the starts.
 
-    Starts are ``starts`` scrambled-Sobol points in the box.
+    Starts are ``starts`` scrambled-Sobol points in the box, solved in chunks of
+    SOLVE_CHUNK; ``progress(k)`` is called after each chunk of k starts.
     Tolerances come from the landscape: gtol = 1e-9 x the median |grad f| over the
     starts, merge distance = 1e-6 x the box diagonal. Every reported point has
-    |grad f| <= gtol.
+    |grad f| <= gtol; ``hits`` counts the starts that converged to it.
     """
     domain = check_domain(landscape.domain if domain is None else domain, landscape.dim)
     if starts < 1:
@@ -201,8 +207,13 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     diag = float(np.linalg.norm(box[:, 1] - box[:, 0]))
     gscale, hscale = landscape_scales(landscape, x0)
     gtol = 1e-9 * gscale
-    x, gnorm, ok = newton_solve(landscape, x0, gtol=gtol, xtol=1e-10 * diag,
-                                max_step=0.25 * diag)
+    parts = []
+    for i in range(0, len(x0), SOLVE_CHUNK):
+        parts.append(newton_solve(landscape, x0[i:i + SOLVE_CHUNK], gtol=gtol,
+                                  xtol=1e-10 * diag, max_step=0.25 * diag))
+        if progress:
+            progress(len(parts[-1][0]))
+    x, gnorm, ok = (np.concatenate(a) for a in zip(*parts))
     slack = 1e-9 * (box[:, 1] - box[:, 0])
     inside = np.all((x >= box[:, 0] - slack) & (x <= box[:, 1] + slack), axis=-1)
     keep = ok & inside
@@ -240,3 +251,4 @@ def landscape_scales(landscape, x: np.ndarray) -> tuple[float, float]:
     gscale, hscale = float(np.nanmedian(g)), float(np.nanmedian(h))
     return (gscale if np.isfinite(gscale) and gscale > 0 else 1.0,
             hscale if np.isfinite(hscale) and hscale > 0 else 1.0)
+

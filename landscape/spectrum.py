@@ -5,6 +5,11 @@ Index = number of negative eigenvalues. An eigenvalue counts as zero when
 same matrix unless the caller gives one (a landscape's typical curvature, so
 that a Hessian that is itself nearly zero, as at the monkey saddle, counts as
 degenerate). The tolerance used is reported with every result.
+
+When only the signs are wanted (counting random Hessians), ``classify_hessians``
+gets the inertia without eigenvalues, by Sylvester's law of inertia: the number
+of eigenvalues below a shift s equals the number of negative pivots of the
+LDL^T factorisation of H - s I.
 """
 
 from __future__ import annotations
@@ -81,3 +86,96 @@ def spectrum(hessians, rtol: float = RTOL, scale=None) -> Spectrum:
     tol = zero_tolerance(lam, rtol, scale)
     n_neg, n_zero, n_pos = inertia(lam, tol)
     return Spectrum(lam, vec, n_neg, n_zero, n_pos, kind_of(n_neg, n_zero, n_pos), tol)
+
+
+PIVOT_GROWTH = 1e3
+"""Largest multiplier |L_ij| trusted in an unpivoted LDL^T; beyond it the matrix goes to eigvalsh."""
+
+LDL_MAX_DIM = 50
+"""Above this size batched eigvalsh beats the unpivoted LDL^T (benchmarks/count_critical.py)."""
+
+
+def _ldl_chunk(n: int) -> int:
+    """Matrices per LDL^T pass: a working set of about 4 MB (measured best at n = 10..64)."""
+    return int(np.clip(2**19 // (n * n), 64, 1024))
+
+
+def _negative_pivots(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Negative pivots and largest multiplier of A = L D L^T, batch on the LAST axis.
+
+    A (n, n, b) is overwritten. Unpivoted Gaussian elimination, one column at a
+    time over the whole batch: d_j = A_jj, l = A[j+1:, j] / d_j, then the
+    trailing block loses l A[j, j+1:]. Returns (negatives (b,), max |l| (b,)).
+    """
+    n, _, b = A.shape
+    neg = np.zeros(b, dtype=np.int64)
+    growth = np.zeros(b)
+    for j in range(n):
+        d = A[j, j]
+        neg += d < 0
+        if j + 1 < n:
+            l = A[j + 1:, j] / d
+            growth = np.maximum(growth, np.abs(l).max(axis=0))
+            A[j + 1:, j + 1:] -= l[:, None, :] * A[j, j + 1:][None, :, :]
+    return neg, growth
+
+
+def count_below(hessians, shifts) -> tuple[np.ndarray, np.ndarray]:
+    """Number of eigenvalues < shift of each symmetric matrix, without eigenvalues.
+
+    hessians (B, n, n), shifts (B,). Sylvester: the count equals the negative
+    pivots of LDL^T(H - shift I). Returns (counts (B,), trusted (B,) bool): a
+    count is not trusted when a pivot is zero or not finite, or a multiplier
+    exceeds PIVOT_GROWTH (the unpivoted factorisation may have lost accuracy).
+    """
+    H = np.asarray(hessians, dtype=float)
+    B, n, _ = H.shape
+    counts = np.zeros(B, dtype=np.int64)
+    trusted = np.zeros(B, dtype=bool)
+    chunk = _ldl_chunk(n)
+    diag = np.arange(n)
+    with np.errstate(all="ignore"):
+        for s in range(0, B, chunk):
+            A = np.ascontiguousarray(np.moveaxis(H[s:s + chunk], 0, -1))
+            A[diag, diag] -= shifts[s:s + chunk]
+            neg, growth = _negative_pivots(A)
+            counts[s:s + chunk] = neg
+            trusted[s:s + chunk] = np.isfinite(growth) & (growth <= PIVOT_GROWTH)
+    return counts, trusted
+
+
+def hessian_inertia(hessians, rtol: float = RTOL, scale=None):
+    """(n_neg, n_zero, n_pos, tol) of a batch of symmetric matrices (..., n, n) from signs alone.
+
+    The zero tolerance is tol = rtol * scale, scale defaulting to the Frobenius
+    norm ||H||_F (>= max |lambda|). With c(s) = #{lambda < s} from ``count_below``:
+    n_neg = c(-tol), n_zero = c(tol) - c(-tol) (an eigenvalue with |lambda| < tol
+    counts as zero), n_pos = n - c(tol). Matrices whose factorisation is not
+    trusted, and every matrix larger than LDL_MAX_DIM, are classified from
+    eigvalsh with the same tolerance. Every array has shape (...).
+    """
+    H = np.asarray(hessians, dtype=float)
+    lead, n = H.shape[:-2], H.shape[-1]
+    H = H.reshape((-1, n, n))
+    if scale is None:
+        scale = np.sqrt(np.einsum("bij,bij->b", H, H))
+    tol = rtol * np.broadcast_to(np.asarray(scale, dtype=float).reshape(-1), (len(H),))
+    if n <= LDL_MAX_DIM and len(H):
+        counts, trusted = count_below(np.concatenate([H, H]), np.concatenate([-tol, tol]))
+        below, at_most = counts[:len(H)], counts[len(H):]
+        redo = np.flatnonzero(~(trusted[:len(H)] & trusted[len(H):]))
+    else:
+        below = at_most = np.zeros(len(H), dtype=np.int64)
+        redo = np.arange(len(H))
+    n_neg, n_zero = below.copy(), at_most - below
+    if redo.size:
+        lam = np.linalg.eigvalsh(H[redo])
+        n_neg[redo], n_zero[redo], _ = inertia(lam, tol[redo])
+    n_pos = n - n_neg - n_zero
+    return n_neg.reshape(lead), n_zero.reshape(lead), n_pos.reshape(lead), tol.reshape(lead)
+
+
+def classify_hessians(hessians, rtol: float = RTOL, scale=None):
+    """Index, kind and tolerance like ``classify_eigenvalues``, via ``hessian_inertia``."""
+    n_neg, n_zero, n_pos, tol = hessian_inertia(hessians, rtol, scale)
+    return n_neg, kind_of(n_neg, n_zero, n_pos), tol

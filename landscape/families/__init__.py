@@ -3,14 +3,17 @@
 from .base import Landscape
 from .classic import Himmelblau, MonkeySaddle, MullerBrown, Rosenbrock, Saddle2D, SixHumpCamel
 from .quadratic import Quadratic
+from .random_field import RandomField
+from .separable import Separable
 
 LANDSCAPES: dict[str, type[Landscape]] = {
     cls.name: cls
-    for cls in (Saddle2D, MonkeySaddle, Rosenbrock, Himmelblau, SixHumpCamel, MullerBrown, Quadratic)
+    for cls in (Saddle2D, MonkeySaddle, Rosenbrock, Himmelblau, SixHumpCamel, MullerBrown, Quadratic,
+                Separable, RandomField)
 }
 
 __all__ = ["LANDSCAPES", "Landscape", "Himmelblau", "MonkeySaddle", "MullerBrown",
-           "Quadratic", "Rosenbrock", "Saddle2D", "SixHumpCamel"]
+           "Quadratic", "RandomField", "Rosenbrock", "Saddle2D", "Separable", "SixHumpCamel"]
 
 
 def build(family: str, params: dict | None = None, where: str = "") -> Landscape:

@@ -1,0 +1,77 @@
+"""Gaussian random fields from random Fourier features, with an optional confining bowl."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import LandscapeError
+from .base import Landscape, points
+
+
+@dataclass(frozen=True)
+class RandomField(Landscape):
+    """f(x) = M^{-1/2} sum_m (a_m cos(w_m . x) + c_m sin(w_m . x)) + mu/2 |x|^2.
+
+    a_m, c_m ~ N(0, 1) and w_m ~ N(0, I / length^2) (seeded): given the
+    frequencies the field is exactly Gaussian and stationary with covariance
+    M^{-1} sum_m cos(w_m . (x - x')), which tends to exp(-|x - x'|^2 / (2 length^2))
+    as M grows: the isotropic field of Fyodorov (2004) and Bray and Dean (2007).
+    With mu > 0 every critical point satisfies mu |x_j| = |df/dx_j| <=
+    M^{-1/2} sum_m (|a_m| + |c_m|) |w_mj|, which bounds the default domain; with
+    mu = 0 the domain is the box [-3 length, 3 length]^n.
+    """
+
+    dim: int = 2
+    features: int = 64
+    length: float = 1.0
+    mu: float = 1.0
+    seed: int = 0
+    name = "random-field"
+    summary = "isotropic Gaussian random field (random Fourier features) + mu/2 |x|^2"
+
+    def __post_init__(self):
+        if self.dim < 1:
+            raise LandscapeError(f"random-field: dim must be a positive integer, got {self.dim}")
+        if self.features < 1:
+            raise LandscapeError(f"random-field: features must be a positive integer, got {self.features}")
+        if not self.length > 0:
+            raise LandscapeError(f"random-field: length must be positive, got {self.length}")
+        if not self.mu >= 0:
+            raise LandscapeError(f"random-field: mu must be >= 0, got {self.mu}")
+        rng = np.random.default_rng(self.seed)
+        w = rng.standard_normal((self.features, self.dim)) / self.length
+        ac = rng.standard_normal((2, self.features)) / np.sqrt(self.features)
+        object.__setattr__(self, "_w", w)
+        object.__setattr__(self, "_ac", ac)
+
+    @property
+    def domain(self):
+        if self.mu > 0:
+            bound = (np.abs(self._ac).sum(axis=0) @ np.abs(self._w)) / self.mu
+            return tuple((-float(b), float(b)) for b in bound)
+        return ((-3.0 * self.length, 3.0 * self.length),) * self.dim
+
+    def _phase(self, x):
+        t = points(x, self.dim) @ self._w.T  # (..., M)
+        return np.cos(t), np.sin(t)
+
+    def value(self, x):
+        x = points(x, self.dim)
+        cos, sin = self._phase(x)
+        a, c = self._ac
+        return cos @ a + sin @ c + 0.5 * self.mu * np.sum(x * x, axis=-1)
+
+    def grad(self, x):
+        x = points(x, self.dim)
+        cos, sin = self._phase(x)
+        a, c = self._ac
+        return (cos * c - sin * a) @ self._w + self.mu * x
+
+    def hess(self, x):
+        x = points(x, self.dim)
+        cos, sin = self._phase(x)
+        a, c = self._ac
+        H = self.mu * np.eye(self.dim) - np.einsum("...m,mi,mj->...ij", cos * a + sin * c, self._w, self._w)
+        return 0.5 * (H + np.swapaxes(H, -1, -2))
