@@ -174,6 +174,91 @@ def critical(family, params, domain, starts, seed, as_json):
                "at every point")
 
 
+@cli.command("count-critical")
+@click.option("--dim", "-n", type=int, required=True, help="The dimension N.")
+@click.option("--model", default="signs", show_default=True,
+              type=click.Choice(["signs", "goe", "coin", "wishart-shifted"]),
+              help="signs: exact sign configurations; the others: sampled random Hessians.")
+@click.option("--enumerate", "enumerate_all", is_flag=True,
+              help="Walk all 2^N sign vectors and classify each (N <= 20).")
+@click.option("--samples", type=int, default=100_000, show_default=True,
+              help="Random matrices to sample.")
+@click.option("--landscape", "family", default=None, metavar="FAMILY",
+              type=click.Choice(sorted(LANDSCAPES)), help="Count the critical points of a real landscape.")
+@param_option
+@click.option("--starts", type=int, default=4096, show_default=True,
+              help="Search starts for --landscape.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples and starts.")
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Write OUT/count-critical/ with figures, results.json and summary.md.")
+@click.option("--format", "formats", default="png", show_default=True, metavar="png,pdf,svg",
+              help="Figure formats with --out.")
+@json_option
+def count_critical(dim, model, enumerate_all, samples, family, params, starts, seed, out, formats,
+                   as_json):
+    """How many critical points of each index: coin flips, random matrices, real landscapes."""
+    from .counting import count_critical as count
+
+    land = None
+    if family is not None:
+        from .families import build
+
+        settings = parse_params(params)
+        settings.setdefault("dim", dim)
+        land = build(family, settings)
+        if land.dim != dim:
+            raise LandscapeError(f"--landscape {family} has dimension {land.dim}, not --dim {dim}")
+    elif params:
+        raise LandscapeError("--param sets a family parameter: use it with --landscape")
+    figure_formats = _formats(formats) if out is not None else None
+    progress = _Progress()
+    try:
+        result = count(dim, model, enumerate_all=enumerate_all, samples=samples, seed=seed,
+                       landscape=land, starts=starts, curves=out is not None, progress=progress)
+    finally:
+        progress.close()
+    if out is not None:
+        from .report import write_count
+
+        folder, data = write_count(result, out, figure_formats)
+        click.echo(f"wrote {folder}/ ({', '.join(data['figures'] + ['results.json', 'summary.md'])})",
+                   err=True)
+    if as_json:
+        from .report import to_jsonable
+
+        _echo_json(to_jsonable(result.to_dict()))
+        return
+    from .report import count_tables
+
+    click.echo("\n".join(count_tables(result.to_dict(), markdown=False)))
+
+
+class _Progress:
+    """A click progress bar on stderr per phase of work, only for phases worth showing."""
+
+    def __init__(self, threshold: int = 50_000):
+        self.bar, self.threshold = None, threshold
+
+    def __call__(self, label: str, total: int):
+        self.close()
+        if total < self.threshold and "against n" not in label:
+            return None
+        self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+        self.bar.__enter__()
+        return self.bar.update
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    from .scenario import FORMATS, choices
+
+    return choices(text, FORMATS, "--format")
+
+
 @cli.command()
 @family_argument
 @param_option

@@ -152,28 +152,61 @@ def write_scenario(result, out: Path, formats=("png",)) -> tuple[Path, dict]:
     trajectories.csv; return the folder and the results dict."""
     from . import figures as figs
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / result.scenario.name
-    stage = Path(tempfile.mkdtemp(dir=out, prefix=f".{result.scenario.name}."))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(stage, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
-    try:
-        written = []
+    def fill(stage: Path) -> dict:
         wanted = [f for f in result.scenario.figures
                   if f in figs.SCENARIO_FIGURES and _can_draw(f, result)]
-        for name in wanted:
-            fig = figs.SCENARIO_FIGURES[name](result)
-            names = [f"{name}.{fmt}" for fmt in formats]
-            figs.save(fig, [(stage / n, fmt) for n, fmt in zip(names, formats)])
-            written += names
+        written = _draw(stage, [(name, figs.SCENARIO_FIGURES[name], result) for name in wanted], formats)
         data = to_jsonable(result.to_dict(figures=written))
         (stage / "results.json").write_text(dumps(data), encoding="utf-8")
         (stage / "summary.md").write_text(summary_markdown(data), encoding="utf-8")
         (stage / "trajectories.csv").write_text(trajectories_csv(result), encoding="utf-8")
+        return data
+
+    return write_folder(out, result.scenario.name, fill)
+
+
+def write_count(result, out: Path, formats=("png",)) -> tuple[Path, dict]:
+    """Write ``out/count-critical/``: the three counting figures, results.json and summary.md."""
+    from . import figures as figs
+
+    def fill(stage: Path) -> dict:
+        written = _draw(stage, [(name, draw, result) for name, draw in figs.COUNT_FIGURES.items()],
+                        formats)
+        data = to_jsonable({**result.to_dict(), "figures": written})
+        (stage / "results.json").write_text(dumps(data), encoding="utf-8")
+        (stage / "summary.md").write_text("\n".join(count_tables(data, markdown=True)) + "\n",
+                                          encoding="utf-8")
+        return data
+
+    return write_folder(out, "count-critical", fill)
+
+
+def _draw(stage: Path, jobs, formats) -> list[str]:
+    """Draw each (name, figure function, result) into stage in every format; the file names."""
+    from . import figures as figs
+
+    written = []
+    for name, draw, result in jobs:
+        names = [f"{name}.{fmt}" for fmt in formats]
+        figs.save(draw(result), [(stage / n, fmt) for n, fmt in zip(names, formats)])
+        written += names
+    return written
+
+
+def write_folder(out: Path, name: str, fill) -> tuple[Path, dict]:
+    """Create ``out/name/`` atomically: ``fill(stage)`` writes into a staging folder that
+    then replaces the target, so a failure never leaves a folder half-written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / name
+    stage = Path(tempfile.mkdtemp(dir=out, prefix=f".{name}."))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(stage, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
+    try:
+        data = fill(stage)
         if target.exists():
-            old = Path(tempfile.mkdtemp(dir=out, prefix=f".{result.scenario.name}.old."))
+            old = Path(tempfile.mkdtemp(dir=out, prefix=f".{name}.old."))
             os.replace(target, old / "x")
             os.replace(stage, target)
             shutil.rmtree(old, ignore_errors=True)
@@ -191,3 +224,141 @@ def _can_draw(name: str, result) -> bool:
     if name in ("eigen-components", "escape"):
         return result.sweep is not None
     return bool(result.trajectories)
+
+
+def _grid(header: list[str], rows: list[list[str]], markdown: bool) -> list[str]:
+    """A table as aligned text columns, or as Markdown."""
+    if markdown:
+        return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + \
+               ["| " + " | ".join(r) + " |" for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    return ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [header] + rows]
+
+
+def _shown_indices(n: int, limit: int = 40) -> list[int | None]:
+    """Every k for small n; otherwise the ends and the middle, None marking a gap."""
+    if n <= limit:
+        return list(range(n + 1))
+    mid = n // 2
+    return [*range(6), None, *range(mid - 2, mid + 3), None, *range(n - 5, n + 1)]
+
+
+def _fraction(count: int, n: int) -> str:
+    """count / 2^n to 4 significant digits, however small (exact integers in, logs out)."""
+    if count == 0:
+        return "0"
+    if n < 1000:
+        return f"{count / 2**n:.4g}"
+    log10 = math.log10(count) - n * math.log10(2)
+    exponent = math.floor(log10)
+    return f"{10 ** (log10 - exponent):.4g}e{exponent:+d}"
+
+
+def count_tables(data: dict, markdown: bool = False) -> list[str]:
+    """The lines of `count-critical`'s report (stdout, or summary.md with markdown=True)."""
+    from .counting import binomial_row, compact_int
+
+    n, model = data["dim"], data["model"]
+    ks = _shown_indices(n)
+    gap = ["…"] * 5
+    binom = [int(c) for c in data["by_index"]] if model == "signs" else binomial_row(n)
+    lines = []
+    head = "# " if markdown else ""
+    if model == "signs":
+        lines += [f"{head}N = {n}, model signs: each Hessian eigenvalue is + or - with probability 1/2", "",
+                  f"{compact_int(int(data['sign_configurations']))} sign configurations: 1 minimum, "
+                  f"1 maximum, {compact_int(int(data['saddles']))} saddles "
+                  f"({compact_int(int(data['saddles_per_minimum']))} saddles per minimum).", ""]
+        header = ["index k", "C(N,k) configurations", "fraction C(N,k)/2^N"]
+        enum = data.get("enumerated_by_index")
+        if enum is not None:
+            header.append("enumerated")
+        rows = []
+        for k in ks:
+            if k is None:
+                rows.append(gap[:len(header)])
+                continue
+            row = [str(k), compact_int(binom[k]), _fraction(binom[k], n)]
+            if enum is not None:
+                row.append(str(enum[k]))
+            rows.append(row)
+        lines += _grid(header, rows, markdown)
+        if enum is not None:
+            lines += ["", f"Enumeration of all 2^{n} sign vectors "
+                          f"{'agrees with' if data['enumeration_agrees'] else 'DISAGREES with'} C(N,k)."]
+        if len(ks) < n + 1:
+            lines += ["", f"(rows shown: the ends and the middle of k = 0..{n}; --json has all {n + 1}, "
+                          "exactly)"]
+    elif model == "landscape":
+        land = data["landscape"]
+        params = ", ".join(f"{k} {v}" for k, v in land["params"].items() if k != "dim")
+        ci = data["estimated_total_ci"]
+        lines += [f"{head}{land['name']} landscape, N = {n} ({params})", "",
+                  f"{data['found']} critical points found from {data['starts']} starts "
+                  f"({data['converged']} converged); estimated total {data['estimated_total']:.1f} "
+                  f"[95% {ci[0]:.1f}, {ci[1]:.1f}] (Chao1 from re-finds, a lower bound)"
+                  + (f"; exactly {data['known_total']} exist" if "known_total" in data else "") + ".",
+                  ""]
+        header = ["index k", "found"] + (["known"] if "known_by_index" in data else []) + \
+                 ["coin flips found·C(N,k)/2^N", "GOE found·P(k)" if "expected_by_index_goe" in data else None]
+        header = [h for h in header if h]
+        rows = []
+        for k in ks:
+            if k is None:
+                rows.append(gap[:len(header)])
+                continue
+            row = [str(k), str(data["found_by_index"][k])]
+            if "known_by_index" in data:
+                row.append(str(data["known_by_index"][k]))
+            row.append(f"{data['expected_by_index_binomial'][k]:.4g}")
+            if "expected_by_index_goe" in data:
+                row.append(f"{data['expected_by_index_goe'][k]:.4g}")
+            rows.append(row)
+        lines += _grid(header, rows, markdown)
+        lines += ["", f"{data['minima']} minima, {data['saddles']} saddles, {data['maxima']} maxima, "
+                      f"{data['degenerate']} degenerate; Morse sum Σ(-1)^k c_k = {data['morse_sum']} "
+                      "(1 on a landscape that is bounded below and grows at infinity)."]
+    else:
+        ci = data["ci"]
+        lines += [f"{head}N = {n}, model {model}: {data['samples']} random Hessians (seed {data['seed']})",
+                  ""]
+        exact = data.get("by_index_exact")
+        header = ["index k", "coin flips C(N,k)/2^N", "sampled [95% CI]"] + (["GOE exact"] if exact else [])
+        lo_hi = data["fractions_ci"]
+        rows = []
+        for k in ks:
+            if k is None:
+                rows.append(gap[:len(header)])
+                continue
+            row = [str(k), _fraction(binom[k], n),
+                   f"{data['fractions'][k]:.4g} [{lo_hi[k][0]:.3g}, {lo_hi[k][1]:.3g}]"]
+            if exact:
+                row.append(f"{exact[k]:.4g}")
+            rows.append(row)
+        lines += _grid(header, rows, markdown)
+        lines += ["", f"P(minimum): sampled {data['p_minimum']:.4g} [95% {ci[0]:.3g}, {ci[1]:.3g}]"
+                      + (f", exact {data['p_minimum_exact']:.6g}" if "p_minimum_exact" in data else "")
+                      + f", coin flips 2^-N = {_fraction(1, n)}."]
+        if "rate_exact" in data:
+            lines.append(f"Rate -ln P(minimum) / N^2 = {data['rate_exact']:.4f} at N = {n}; it tends to "
+                         f"ln(3)/4 = {data['rate_limit']:.4f} (Dean and Majumdar 2006).")
+        var = f"Index variance: sampled {data['index_variance']:.4g}"
+        if "index_variance_exact" in data:
+            var += f", exact {data['index_variance_exact']:.4g}"
+        var += f", binomial N/4 = {data['index_variance_binomial']:.4g}"
+        if model == "goe":
+            var += "; the GOE's grows only like ln(N)/π² (Majumdar et al. 2009)"
+        lines.append(var + ".")
+        if data["degenerate"]:
+            lines.append(f"{data['degenerate']} samples had an eigenvalue within the zero tolerance "
+                         "and are left out of the counts.")
+    curves = data.get("curves")
+    if curves:
+        lines += ["", f"GOE P(minimum) exactly for N = 1..{curves['dims'][-1]}: the fit "
+                      f"ln P = -θN² + aN + b ln N + c over the upper half gives θ = {curves['theta_fit']:.6f} "
+                      f"against ln(3)/4 = {curves['theta_limit']:.6f}."]
+    if data.get("figures"):
+        lines += ["", "## Figures" if markdown else "Figures:", ""]
+        lines += [f"![{Path(f).stem}]({f})" if markdown else f"  {f}" for f in data["figures"]
+                  if f.endswith(".png")] or [f"  {f}" for f in data["figures"]]
+    return lines

@@ -77,7 +77,7 @@ class Scenario:
             changes["optimizers"] = tuple(
                 dataclasses.replace(o, settings={**o.settings, "eta": eta}) for o in self.optimizers)
         if formats is not None:
-            changes["formats"] = _choices(formats, FORMATS, f"{where}: --format")
+            changes["formats"] = choices(formats, FORMATS, f"{where}: --format")
         return dataclasses.replace(self, **changes)
 
 
@@ -201,9 +201,9 @@ def load(path) -> Scenario:
 
     figs = data.get("figures", {})
     if "make" in figs:
-        kw["figures"] = _choices(figs["make"], FIGURES, f"{src}: [figures] make")
+        kw["figures"] = choices(figs["make"], FIGURES, f"{src}: [figures] make")
     if "format" in figs:
-        kw["formats"] = _choices(figs["format"], FORMATS, f"{src}: [figures] format")
+        kw["formats"] = choices(figs["format"], FORMATS, f"{src}: [figures] format")
 
     scenario = Scenario(**kw)
     check_against_landscape(scenario, scenario.build_landscape())
@@ -302,7 +302,7 @@ def _numbers(value, where: str, length: int | None = None) -> list[float]:
     return [_number(v, where) for v in items]
 
 
-def _choices(value, allowed, where: str) -> tuple[str, ...]:
+def choices(value, allowed, where: str) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else _list(value, where)
     out = []
     for item in items:
