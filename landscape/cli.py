@@ -203,8 +203,11 @@ def count_critical(dim, model, enumerate_all, samples, family, params, starts, s
     if family is not None:
         from .families import build
 
+        import dataclasses
+
         settings = parse_params(params)
-        settings.setdefault("dim", dim)
+        if "dim" in {f.name for f in dataclasses.fields(LANDSCAPES[family])}:
+            settings.setdefault("dim", dim)
         land = build(family, settings)
         if land.dim != dim:
             raise LandscapeError(f"--landscape {family} has dimension {land.dim}, not --dim {dim}")

@@ -95,17 +95,16 @@ def exact_json(value: int) -> int | str:
     return int(value) if value <= 2**53 else str(value)
 
 
-def compact_int(value: int, digits: int = 6) -> str:
-    """An exact integer for a table: written out below 10^12, else mantissa e+exponent."""
+def compact_int(value: int, digits: int = 5) -> str:
+    """An exact integer for a table: written out below 10^12, else as mantissa e+exponent."""
     if value < 10**12:
         return str(value)
-    exponent = len(str(value)) - 1 if value.bit_length() < 13_000 else int(
-        (value.bit_length() - 1) * math.log10(2))
-    top = value // 10 ** max(exponent - digits, 0)
-    mantissa = top / 10 ** min(exponent, digits)
-    if mantissa >= 10:  # the log10 estimate of very long numbers can be one short
-        mantissa, exponent = mantissa / 10, exponent + 1
-    return f"{mantissa:.{digits - 2}f}e+{exponent}"
+    text = str(value)  # at most a few thousand digits here, well inside Python's limit
+    mantissa, exponent = float(text[:17]) / 10**16, len(text) - 1
+    shown = f"{mantissa:.{digits - 1}f}"
+    if shown.startswith("10"):  # 9.99996 rounds up
+        shown, exponent = f"{1:.{digits - 1}f}", exponent + 1
+    return f"{shown}e+{exponent}"
 
 
 def check_dim(n, limit: int, what: str) -> None:

@@ -213,3 +213,82 @@ def test_help_imports_neither_scipy_nor_matplotlib():
 def test_python_dash_m_works():
     out = subprocess.run([sys.executable, "-m", "landscape", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "run" in out.stdout and out.stderr == ""
+
+
+# ---------------------------------------------------------------- count-critical
+
+def test_count_critical_signs_table_and_json():
+    result = invoke("count-critical", "--dim", "10")
+    assert result.exit_code == 0
+    assert "1024 sign configurations: 1 minimum, 1 maximum, 1022 saddles" in result.output
+    assert "252" in result.output  # C(10, 5)
+    data = json.loads(invoke("count-critical", "--dim", "10", "--json").stdout)
+    assert data["dim"] == 10 and data["model"] == "signs"
+    assert data["sign_configurations"] == 1024 and data["minima"] == 1 and data["maxima"] == 1
+    assert data["saddles"] == 1022
+    assert data["by_index"] == [math.comb(10, k) for k in range(11)]
+
+
+def test_count_critical_huge_dimension_is_exact_in_json():
+    data = json.loads(invoke("count-critical", "--dim", "3000", "--json").stdout)
+    assert data["sign_configurations"] == str(2**3000) and data["saddles"] == str(2**3000 - 2)
+    assert len(data["by_index"]) == 3001 and data["by_index"][1500] == str(math.comb(3000, 1500))
+    text = invoke("count-critical", "--dim", "10000").output
+    assert "e+3010 sign configurations" in text and "…" in text
+
+
+def test_count_critical_enumerate_agrees():
+    data = json.loads(invoke("count-critical", "--dim", "8", "--enumerate", "--json").stdout)
+    assert data["enumerated_by_index"] == data["by_index"] and data["enumeration_agrees"] is True
+
+
+def test_count_critical_goe_json_contract():
+    data = json.loads(invoke("count-critical", "--dim", "3", "--model", "goe", "--samples", "200000",
+                             "--json").stdout)
+    assert data["model"] == "goe" and data["samples"] == 200000 and len(data["by_index"]) == 4
+    assert sum(data["by_index"]) + data["degenerate"] == 200000
+    lo, hi = data["ci"]
+    assert lo <= data["p_minimum"] <= hi
+    assert data["p_minimum_exact"] == pytest.approx(0.024920920960723483, rel=1e-12)
+    assert data["minima"] == data["by_index"][0] and data["saddles"] == sum(data["by_index"][1:3])
+
+
+def test_count_critical_landscape_writes_figures(tmp_path):
+    result = invoke("count-critical", "--dim", "3", "--landscape", "separable", "--starts", "1024",
+                    "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "count-critical"
+    data = json.loads((folder / "results.json").read_text())
+    assert data["found"] == 27 and data["found_by_index"] == [8, 12, 6, 1]
+    assert data["starts"] == 1024 and data["estimated_total"] == pytest.approx(27)
+    assert data["known_by_index"] == [8, 12, 6, 1] and data["morse_sum"] == 1
+    assert data["expected_by_index_binomial"] == pytest.approx([27 / 8, 81 / 8, 81 / 8, 27 / 8])
+    assert sum(data["expected_by_index_goe"]) == pytest.approx(27)
+    for name in ("index-distribution", "p-minimum", "saddle-ratio"):
+        assert (folder / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"({name}.png)" in (folder / "summary.md").read_text()
+    assert data["curves"]["theta_fit"] == pytest.approx(math.log(3) / 4, rel=1e-4)
+
+
+BAD_COUNTS = [
+    (["count-critical", "--dim", "0"], "--dim must be an integer from 1 to 10000"),
+    (["count-critical", "--dim", "10001"], "from 1 to 10000"),
+    (["count-critical", "--dim", "21", "--enumerate"], "from 1 to 20 for --enumerate"),
+    (["count-critical", "--dim", "3", "--model", "goe", "--samples", "0"], "--samples must be a positive"),
+    (["count-critical", "--dim", "3", "--model", "cauchy"], "Invalid value for '--model'"),
+    (["count-critical", "--dim", "3", "--model", "goe", "--landscape", "separable"], "give one of them"),
+    (["count-critical", "--dim", "3", "--landscape", "himmelblau"], "dimension 2, not --dim 3"),
+    (["count-critical", "--dim", "3", "-p", "tilt=0.1"], "use it with --landscape"),
+    (["count-critical", "--dim", "3", "--landscape", "separable", "-p", "tilt=0.5"], "tilt must be"),
+    (["count-critical", "--dim", "3", "--format", "gif", "--out", "OUT"], "unknown value 'gif'"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_COUNTS)
+def test_count_critical_bad_input(args, message, tmp_path):
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in args]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert not (tmp_path / "out").exists()
