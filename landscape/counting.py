@@ -100,7 +100,8 @@ def compact_int(value: int, digits: int = 5) -> str:
     if value < 10**12:
         return str(value)
     text = str(value)  # at most a few thousand digits here, well inside Python's limit
-    mantissa, exponent = float(text[:17]) / 10**16, len(text) - 1
+    head = text[:17]
+    mantissa, exponent = float(head) / 10 ** (len(head) - 1), len(text) - 1
     shown = f"{mantissa:.{digits - 1}f}"
     if shown.startswith("10"):  # 9.99996 rounds up
         shown, exponent = f"{1:.{digits - 1}f}", exponent + 1

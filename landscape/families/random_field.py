@@ -26,7 +26,7 @@ class RandomField(Landscape):
     dim: int = 2
     features: int = 64
     length: float = 1.0
-    mu: float = 1.0
+    mu: float = 0.5
     seed: int = 0
     name = "random-field"
     summary = "isotropic Gaussian random field (random Fourier features) + mu/2 |x|^2"
