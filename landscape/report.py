@@ -315,8 +315,10 @@ def count_tables(data: dict, markdown: bool = False) -> list[str]:
                 row.append(f"{data['expected_by_index_goe'][k]:.4g}")
             rows.append(row)
         lines += _grid(header, rows, markdown)
-        lines += ["", f"{data['minima']} minima, {data['saddles']} saddles, {data['maxima']} maxima, "
-                      f"{data['degenerate']} degenerate; Morse sum Σ(-1)^k c_k = {data['morse_sum']} "
+        kinds = [(data["minima"], "minimum", "minima"), (data["saddles"], "saddle", "saddles"),
+                 (data["maxima"], "maximum", "maxima"), (data["degenerate"], "degenerate", "degenerate")]
+        lines += ["", ", ".join(f"{c} {one if c == 1 else many}" for c, one, many in kinds)
+                  + f"; Morse sum Σ(-1)^k c_k = {data['morse_sum']} "
                       "(1 on a landscape that is bounded below and grows at infinity)."]
     else:
         ci = data["ci"]
