@@ -197,14 +197,13 @@ def critical(family, params, domain, starts, seed, as_json):
 def count_critical(dim, model, enumerate_all, samples, family, params, starts, seed, out, formats,
                    as_json):
     """How many critical points of each index: coin flips, random matrices, real landscapes."""
+    import dataclasses
+
     from .counting import count_critical as count
+    from .families import build
 
     land = None
     if family is not None:
-        from .families import build
-
-        import dataclasses
-
         settings = parse_params(params)
         if "dim" in {f.name for f in dataclasses.fields(LANDSCAPES[family])}:
             settings.setdefault("dim", dim)
@@ -237,15 +236,13 @@ def count_critical(dim, model, enumerate_all, samples, family, params, starts, s
 
 
 class _Progress:
-    """A click progress bar on stderr per phase of work, only for phases worth showing."""
+    """One click progress bar on stderr per phase of work the library reports."""
 
-    def __init__(self, threshold: int = 50_000):
-        self.bar, self.threshold = None, threshold
+    def __init__(self):
+        self.bar = None
 
     def __call__(self, label: str, total: int):
         self.close()
-        if total < self.threshold and "against n" not in label:
-            return None
         self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
         self.bar.__enter__()
         return self.bar.update

@@ -30,6 +30,7 @@ THETA_GOE = math.log(3) / 4
 
 SIGNS_MAX_DIM = 10_000
 ENUMERATE_MAX_DIM = 20
+ENSEMBLE_MAX_DIM = 1000
 GOE_EXACT_MAX_DIM = 40
 GOE_INDEX_EXACT_MAX_DIM = 24
 """The full exact index distribution costs n + 1 Pfaffians; beyond this only P(index 0)."""
@@ -106,6 +107,20 @@ def compact_int(value: int, digits: int = 5) -> str:
     if shown.startswith("10"):  # 9.99996 rounds up
         shown, exponent = f"{1:.{digits - 1}f}", exponent + 1
     return f"{shown}e+{exponent}"
+
+
+def index_moments(weights) -> tuple[float, float]:
+    """Mean and variance of the index k from counts or probabilities by k = 0..n."""
+    w = np.asarray(weights, dtype=float)
+    w = w / max(w.sum(), 1e-300)
+    k = np.arange(w.size)
+    mean = float(k @ w)
+    return mean, float((k - mean) ** 2 @ w)
+
+
+def check_samples(samples) -> None:
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+        raise LandscapeError(f"--samples must be a positive integer, got {samples}")
 
 
 def check_dim(n, limit: int, what: str) -> None:
@@ -204,13 +219,11 @@ class EnsembleCount:
 
     @property
     def index_mean(self) -> float:
-        k = np.arange(self.dim + 1)
-        return float(k @ self.by_index / max(sum(self.by_index), 1))
+        return index_moments(self.by_index)[0]
 
     @property
     def index_variance(self) -> float:
-        k = np.arange(self.dim + 1)
-        return float((k - self.index_mean) ** 2 @ self.by_index / max(sum(self.by_index), 1))
+        return index_moments(self.by_index)[1]
 
     def to_dict(self) -> dict:
         lo, hi = self.fraction_ci
@@ -237,9 +250,8 @@ def sample_ensemble(model: str, n: int, samples: int, seed: int = 0,
 
     if model not in ENSEMBLES:
         raise LandscapeError(f"unknown model {model!r}; expected one of signs, {', '.join(ENSEMBLES)}")
-    check_dim(n, 1000, f"the {model} model")
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
-        raise LandscapeError(f"--samples must be a positive integer, got {samples}")
+    check_dim(n, ENSEMBLE_MAX_DIM, f"the {model} model")
+    check_samples(samples)
     rng = np.random.default_rng(seed)
     counts = np.zeros(n + 1, dtype=np.int64)
     degenerate = 0
@@ -276,12 +288,11 @@ class GoeExact:
 
     @property
     def index_mean(self) -> float:
-        return float(np.arange(self.dim + 1) @ np.asarray(self.by_index))
+        return index_moments(self.by_index)[0]
 
     @property
     def index_variance(self) -> float:
-        k = np.arange(self.dim + 1)
-        return float((k - self.index_mean) ** 2 @ np.asarray(self.by_index))
+        return index_moments(self.by_index)[1]
 
     def to_dict(self) -> dict:
         return {"dim": self.dim, "p_minimum_exact": self.p_minimum,
@@ -608,13 +619,21 @@ def count_critical(dim: int, model: str = "signs", *, enumerate_all: bool = Fals
     if landscape is not None and model != "signs":
         raise LandscapeError("--model and --landscape answer different questions; give one of them")
 
+    # every input is checked before any work starts, so an error never follows a progress bar
+    if enumerate_all:
+        check_dim(dim, ENUMERATE_MAX_DIM, "--enumerate")
+    if model in ENSEMBLES:
+        check_dim(dim, ENSEMBLE_MAX_DIM, f"the {model} model")
+        check_samples(samples)
+    if landscape is not None and (isinstance(starts, bool) or not isinstance(starts, int) or starts < 1):
+        raise LandscapeError(f"--starts must be a positive integer, got {starts}")
+
     def phase(label, total):
         return progress(label, total) if progress else None
 
     signs = sign_counts(dim)
     enumerated = ensemble = goe = goe_min = found = curve = None
     if enumerate_all:
-        check_dim(dim, ENUMERATE_MAX_DIM, "--enumerate")
         enumerated = enumerate_signs(dim, phase("enumerating sign vectors", 1 << dim), seed)
     if model in ENSEMBLES:
         ensemble = sample_ensemble(model, dim, samples, seed,

@@ -251,4 +251,3 @@ def landscape_scales(landscape, x: np.ndarray) -> tuple[float, float]:
     gscale, hscale = float(np.nanmedian(g)), float(np.nanmedian(h))
     return (gscale if np.isfinite(gscale) and gscale > 0 else 1.0,
             hscale if np.isfinite(hscale) and hscale > 0 else 1.0)
-

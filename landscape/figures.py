@@ -33,6 +33,13 @@ def _axes(ax, size=(6.4, 4.8)):
     return ax.figure, ax
 
 
+def _axes_pair(axes, size=(11, 4.4)):
+    """Two side-by-side axes (a new figure unless the caller gives them)."""
+    if axes is None:
+        _, axes = _plt().subplots(1, 2, figsize=size, layout="constrained")
+    return axes[0].figure, axes
+
+
 def mark_critical_points(ax, points) -> None:
     """Scatter critical points with one marker and colour per kind."""
     for kind, style in KIND_STYLE.items():
@@ -216,10 +223,7 @@ def _index_series(result) -> list[tuple[str, np.ndarray, np.ndarray | None, str]
 
 def index_distribution_figure(result, axes=None):
     """Fraction of critical points (or Hessians) of each index k: linear and log scales."""
-    plt = _plt()
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
-    fig = axes[0].figure
+    fig, axes = _axes_pair(axes)
     n = result.dim
     series = _index_series(result)
     k = np.arange(n + 1)
@@ -253,10 +257,7 @@ def p_minimum_figure(result, axes=None):
     """P(all N eigenvalues > 0) against N: coin flips 2^-N, GOE exact and sampled, exp(-theta N^2)."""
     from .counting import THETA_GOE
 
-    plt = _plt()
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
-    fig = axes[0].figure
+    fig, axes = _axes_pair(axes)
     c = result.curves
     dims = np.asarray(c.dims, dtype=float)
     log10 = np.log10(np.e)

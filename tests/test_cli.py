@@ -249,7 +249,9 @@ def test_count_critical_goe_json_contract():
     assert sum(data["by_index"]) + data["degenerate"] == 200000
     lo, hi = data["ci"]
     assert lo <= data["p_minimum"] <= hi
-    assert data["p_minimum_exact"] == pytest.approx(0.024920920960723483, rel=1e-12)
+    from landscape.counting import goe_minimum_probability  # checked against tplquad in test_counting
+
+    assert data["p_minimum_exact"] == goe_minimum_probability(3)[0]
     assert data["minima"] == data["by_index"][0] and data["saddles"] == sum(data["by_index"][1:3])
 
 
@@ -276,6 +278,7 @@ BAD_COUNTS = [
     (["count-critical", "--dim", "21", "--enumerate"], "from 1 to 20 for --enumerate"),
     (["count-critical", "--dim", "3", "--model", "goe", "--samples", "0"], "--samples must be a positive"),
     (["count-critical", "--dim", "3", "--model", "cauchy"], "Invalid value for '--model'"),
+    (["count-critical", "--dim", "3", "--landscape", "separable", "--starts", "0"], "--starts must be"),
     (["count-critical", "--dim", "3", "--model", "goe", "--landscape", "separable"], "give one of them"),
     (["count-critical", "--dim", "3", "--landscape", "himmelblau"], "dimension 2, not --dim 3"),
     (["count-critical", "--dim", "3", "-p", "tilt=0.1"], "use it with --landscape"),

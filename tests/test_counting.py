@@ -175,8 +175,9 @@ def test_sampling_is_deterministic_for_a_seed():
 def test_wilson_interval_known_values():
     lo, hi = wilson_interval(0, 100)
     assert lo == 0 and hi == pytest.approx(1.959963984540054**2 / (100 + 1.959963984540054**2))
+    # 50 of 100: the textbook Wilson interval (0.4038, 0.5962)
     lo, hi = wilson_interval(50, 100)
-    assert (lo + hi) / 2 == pytest.approx(0.5) and hi - lo == pytest.approx(0.19233, abs=1e-4)
+    assert lo == pytest.approx(0.4038, abs=1e-4) and hi == pytest.approx(0.5962, abs=1e-4)
 
 
 def test_chao1_known_values():
