@@ -541,12 +541,10 @@ def count_landscape(landscape, *, starts: int, seed: int = 0,
                     progress: Callable[[int], None] | None = None) -> LandscapeCount:
     """Find, classify and count the critical points of ``landscape`` in its domain."""
     from .critical import find_critical_points
-    from .stats import chao1
 
     found = find_critical_points(landscape, starts=starts, seed=seed, progress=progress)
-    estimate, ci = chao1([p.hits for p in found.points])
-    return LandscapeCount(landscape=landscape, critical=found, estimated_total=estimate,
-                          estimated_total_ci=ci)
+    return LandscapeCount(landscape=landscape, critical=found, estimated_total=found.estimated_total,
+                          estimated_total_ci=found.estimated_total_ci)
 
 
 # ---------------------------------------------------------------- one call behind `count-critical`

@@ -1,14 +1,13 @@
-"""Batched search for critical points (grad f = 0) of any index.
+"""The critical-point engine: search, deduplication, classification, completeness.
 
-Every start runs a damped Newton iteration on grad f = 0 at once:
-
-    s = -(H^2 + mu I)^{-1} H g = -V diag(lambda / (lambda^2 + mu)) V^T g,
-
-the Levenberg-Marquardt step for the residual g (whose Jacobian is the
-symmetric H), accepted only when it lowers |g|^2 and capped by a trust radius.
-With mu = 0 it is Newton's step, which is attracted to saddles and maxima as
-readily as to minima, so the search finds all of them. Converged points are
-merged within a distance tolerance and classified by the spectrum module.
+Batches of starts run the batched damped Newton solver (newton.py) on
+grad f = 0, which finds critical points of every index. Converged points are
+merged with a KD-tree within a distance tolerance, joined with their images
+under the landscape's symmetries, and classified by the spectrum module.
+Completeness is measured, not hoped for: after each batch the total is
+estimated from how often each point was re-found (Chao1), the search stops
+when that estimate is stable, and every count carries the Morse check
+sum_k (-1)^k c_k against the value the topology fixes.
 """
 
 from __future__ import annotations
@@ -51,13 +50,27 @@ class CriticalSet:
     merge_tol: float
     zero_rtol: float = RTOL
     zero_tol: float = 0.0
+    saturation: Saturation | None = None
+    estimated_total: float = float("nan")
+    estimated_total_ci: tuple[float, float] = (float("nan"), float("nan"))
+    morse_expected: int | None = None
     counts: dict = field(init=False)
+    by_index: list = field(init=False)
+    morse: MorseCheck = field(init=False)
 
     def __post_init__(self):
         counts = {k: 0 for k in ("minimum", "saddle", "maximum", "degenerate")}
+        m = len(self.points[0].eigenvalues) if self.points else 0
+        by_index = [0] * (m + 1)
         for p in self.points:
             counts[p.kind] += 1
+            if p.kind != "degenerate":
+                by_index[p.index] += 1
         object.__setattr__(self, "counts", counts)
+        object.__setattr__(self, "by_index", by_index)
+        object.__setattr__(self, "morse", MorseCheck(
+            alternating_sum=sum((-1) ** k * c for k, c in enumerate(by_index)),
+            expected=self.morse_expected, degenerate=counts["degenerate"]))
 
     def of_kind(self, kind: str) -> list[CriticalPoint]:
         return [p for p in self.points if p.kind == kind]
@@ -74,8 +87,11 @@ class CriticalSet:
     def to_dict(self) -> dict:
         return {"domain": self.domain, "starts": self.starts, "converged": self.converged,
                 "gtol": self.gtol, "merge_tol": self.merge_tol, "zero_rtol": self.zero_rtol,
-                "zero_tol": self.zero_tol,
-                "counts": self.counts, "critical_points": [p.to_dict() for p in self.points]}
+                "zero_tol": self.zero_tol, "counts": self.counts, "by_index": self.by_index,
+                "estimated_total": self.estimated_total, "estimated_total_ci": self.estimated_total_ci,
+                "morse": self.morse.to_dict(),
+                "saturation": self.saturation.to_dict() if self.saturation else None,
+                "critical_points": [p.to_dict() for p in self.points]}
 
 
 def check_domain(domain, dim: int) -> tuple[tuple[float, float], ...]:
@@ -96,81 +112,6 @@ def check_domain(domain, dim: int) -> tuple[tuple[float, float], ...]:
     return tuple((float(lo), float(hi)) for lo, hi in box)
 
 
-def sobol_starts(domain, count: int, seed: int) -> np.ndarray:
-    """count low-discrepancy (scrambled Sobol) points in the box, seeded."""
-    from scipy.stats import qmc
-
-    box = np.asarray(domain)
-    sampler = qmc.Sobol(d=len(box), scramble=True, seed=np.random.default_rng(seed))
-    m = int(np.ceil(np.log2(max(count, 1))))
-    u = sampler.random_base2(m)[:count]
-    return box[:, 0] + u * (box[:, 1] - box[:, 0])
-
-
-def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
-                 max_step: float, max_iter: int = 200, memory: int = 8, patience: int = 30):
-    """Damped Newton / Levenberg-Marquardt on grad f = 0 for a batch of starts.
-
-    x0 (B, n). A step is accepted when |g|^2 falls below the largest of its last
-    ``memory`` accepted values (a non-monotone test, so Newton can cross curved
-    valleys such as Rosenbrock's); a rejected step raises the damping mu and
-    shrinks the trust radius. A start converges when |g| <= gtol and its step is
-    shorter than xtol (or |g| sits at its rounding floor); it is abandoned when
-    |g| has not fallen by 1% in ``patience`` iterations (a minimum of |g|^2 that
-    is not a zero of g) or it runs away.
-
-    Returns (x (B, n), grad_norm (B,), converged (B,) bool).
-    """
-    x = np.array(x0, dtype=float)
-    B = x.shape[0]
-    with np.errstate(all="ignore"):
-        g = landscape.grad(x)
-        phi = np.einsum("bi,bi->b", g, g)
-        history = np.repeat(phi[:, None], memory, axis=1)
-        best, since_best = phi.copy(), np.zeros(B, dtype=int)
-        mu = np.zeros(B)
-        radius = np.full(B, max_step)
-        converged = np.zeros(B, dtype=bool)
-        active = np.isfinite(phi)
-        for it in range(max_iter):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            lam, V = np.linalg.eigh(landscape.hess(x[idx]))
-            gt = np.einsum("bji,bj->bi", V, g[idx])
-            denom = lam**2 + mu[idx, None]
-            coef = np.divide(lam, denom, out=np.zeros_like(lam), where=denom > 0)
-            s = -np.einsum("bij,bj->bi", V, coef * gt)
-            snorm = np.linalg.norm(s, axis=-1)
-            s *= np.minimum(1.0, radius[idx] / np.maximum(snorm, 1e-300))[:, None]
-            snorm = np.linalg.norm(s, axis=-1)
-            x_new = x[idx] + s
-            g_new = landscape.grad(x_new)
-            phi_new = np.einsum("bi,bi->b", g_new, g_new)
-            accept = np.isfinite(phi_new) & (phi_new < history[idx].max(-1))
-            a, r = idx[accept], idx[~accept]
-            x[a], g[a], phi[a] = x_new[accept], g_new[accept], phi_new[accept]
-            history[a, it % memory] = phi_new[accept]
-            mu[a] = np.where(mu[a] * 0.1 < 1e-12 * lam[accept, -1] ** 2, 0.0, mu[a] * 0.1)
-            radius[a] = np.minimum(2.0 * radius[a], max_step)
-            scale2 = np.maximum(np.abs(lam[~accept]).max(-1) ** 2, 1e-300)
-            mu[r] = np.maximum(10.0 * mu[r], 1e-6 * scale2)
-            radius[r] *= 0.25
-            improved = phi[idx] < 0.98 * best[idx]
-            best[idx] = np.where(improved, phi[idx], best[idx])
-            since_best[idx] = np.where(improved, 0, since_best[idx] + 1)
-            small_g = np.sqrt(phi[idx]) <= gtol
-            done = small_g & ((snorm <= xtol) | ~accept)
-            converged[idx[done]] = True
-            stuck = (radius[idx] < 1e-6 * xtol) | ~np.isfinite(phi[idx])
-            stuck |= (since_best[idx] > patience) & ~small_g
-            stuck |= np.abs(x[idx]).max(-1) > 1e6 * max_step
-            active[idx[done | stuck]] = False
-        gnorm = np.sqrt(phi)
-    converged &= np.isfinite(gnorm) & (gnorm <= gtol)
-    return x, gnorm, converged
-
-
 def merge(x: np.ndarray, tol: float) -> np.ndarray:
     """Cluster labels (B,) joining points closer than tol (KD-tree + connected components)."""
     from scipy.sparse import coo_matrix
@@ -184,59 +125,258 @@ def merge(x: np.ndarray, tol: float) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
+class _Pool:
+    """The distinct points found so far, their hits and their symmetry orbits.
+
+    New points are matched to the known ones by a KD-tree query within ``tol``;
+    the unmatched are merged among themselves, and each new point's images
+    under the landscape's symmetries join the pool (with no hits of their own)
+    in the same orbit. Completeness is estimated over orbits, from hits.
+    """
+
+    def __init__(self, landscape, tol: float):
+        self.landscape, self.tol = landscape, tol
+        self.x = np.zeros((0, landscape.dim))
+        self.gnorm = np.zeros(0)
+        self.hits = np.zeros(0, dtype=int)
+        self.orbit = np.zeros(0, dtype=int)
+
+    def _match(self, y: np.ndarray) -> np.ndarray:
+        """Index of the known point within tol of each row of y, or -1."""
+        from scipy.spatial import cKDTree
+
+        if len(self.x) == 0 or len(y) == 0:
+            return np.full(len(y), -1)
+        d, j = cKDTree(self.x).query(y, distance_upper_bound=self.tol)
+        return np.where(d <= self.tol, j, -1)
+
+    def _append(self, x, gnorm, orbit):
+        self.x = np.concatenate([self.x, x])
+        self.gnorm = np.concatenate([self.gnorm, gnorm])
+        self.hits = np.concatenate([self.hits, np.zeros(len(x), dtype=int)])
+        self.orbit = np.concatenate([self.orbit, orbit])
+
+    def add(self, x: np.ndarray, gnorm: np.ndarray) -> np.ndarray:
+        """Record converged points x (B, n) in start order; returns new points credited to each."""
+        labels = self._match(x)
+        credit = np.zeros(len(x), dtype=int)
+        fresh = np.flatnonzero(labels < 0)
+        if fresh.size:
+            sub = merge(x[fresh], self.tol)
+            order = np.lexsort((gnorm[fresh], sub))  # within each cluster, smallest |g| first
+            first = order[np.r_[True, sub[order][1:] != sub[order][:-1]]]
+            base, n_new = len(self.x), len(first)
+            orbits = (self.orbit.max() + 1 if len(self.orbit) else 0) + np.arange(n_new)
+            self._append(x[fresh][first], gnorm[fresh][first], orbits)
+            rank = np.empty(sub.max() + 1, dtype=int)
+            rank[sub[first]] = np.arange(n_new)
+            labels[fresh] = base + rank[sub]
+            # the first start reaching each new point gets the credit, images included
+            earliest = np.full(n_new, len(x))
+            np.minimum.at(earliest, rank[sub], fresh)
+            credit[earliest] += 1 + self._add_images(np.arange(base, base + n_new))
+        np.add.at(self.hits, labels, 1)
+        return credit
+
+    def _add_images(self, new: np.ndarray) -> np.ndarray:
+        """Add the symmetry images of the points ``new``; returns how many each added."""
+        added = np.zeros(len(new), dtype=int)
+        for image in self.landscape.images(self.x[new]):
+            match = self._match(image)
+            known = match >= 0
+            for i, j in zip(new[known], match[known]):  # an image already known: join the orbits
+                self.orbit[self.orbit == self.orbit[i]] = self.orbit[j]
+            todo = np.flatnonzero(~known)
+            if todo.size:
+                g = np.linalg.norm(self.landscape.grad(image[todo]), axis=-1)
+                self._append(image[todo], g, self.orbit[new[todo]])
+                added[todo] += 1
+        return added
+
+    def estimate(self) -> tuple[float, tuple[float, float]]:
+        """Chao1 over orbits (from their hits), scaled to points by the mean orbit size."""
+        from .stats import chao1
+
+        if len(self.x) == 0:
+            return 0.0, (0.0, 0.0)
+        _, orbit_ids = np.unique(self.orbit, return_inverse=True)
+        orbit_hits = np.bincount(orbit_ids.ravel(), weights=self.hits).astype(int)
+        size = len(self.x) / len(orbit_hits)
+        est, (lo, hi) = chao1(orbit_hits)
+        return est * size, (lo * size, hi * size)
+
+
+@dataclass(frozen=True, eq=False)
+class Saturation:
+    """How the count grew with the starts: the completeness evidence.
+
+    Per batch: cumulative starts, distinct points found, and the Chao1
+    estimate of the total with its 95% interval. ``curve_starts`` and
+    ``curve_found`` are the distinct points found against starts used, start by
+    start (thinned to at most ~400 points). ``stop_reason`` is "stable" (a batch
+    found nothing new and the estimate equals the count) or "budget".
+    """
+
+    starts: tuple[int, ...]
+    found: tuple[int, ...]
+    estimate: tuple[float, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    curve_starts: np.ndarray
+    curve_found: np.ndarray
+    stop_reason: str
+
+    def to_dict(self) -> dict:
+        return {"batches": [{"starts": s, "found": f, "estimate": e, "ci": [lo, hi]}
+                            for s, f, e, lo, hi in zip(self.starts, self.found, self.estimate,
+                                                        self.low, self.high)],
+                "curve": {"starts": self.curve_starts, "found": self.curve_found},
+                "stop_reason": self.stop_reason}
+
+
+@dataclass(frozen=True)
+class MorseCheck:
+    """sum_k (-1)^k c_k over the nondegenerate points found, against the topology's value.
+
+    On a coercive f in R^n the sum is 1; on the sphere S^{N-1} it is 1 + (-1)^{N-1}.
+    A mismatch means points were missed (or lie outside the box). Not checked
+    when a point is degenerate or the landscape's value is unknown.
+    """
+
+    alternating_sum: int
+    expected: int | None
+    degenerate: int
+
+    @property
+    def holds(self) -> bool | None:
+        if self.expected is None or self.degenerate:
+            return None
+        return self.alternating_sum == self.expected
+
+    def describe(self) -> str:
+        if self.expected is None:
+            return f"sum (-1)^k c_k = {self.alternating_sum} (no Morse value known for this landscape)"
+        if self.degenerate:
+            return (f"sum (-1)^k c_k = {self.alternating_sum}, not checked: "
+                    f"{self.degenerate} degenerate point(s)")
+        verdict = "holds" if self.holds else "FAILS: some critical points were missed"
+        return f"Morse check sum (-1)^k c_k = {self.alternating_sum}, expected {self.expected}: {verdict}"
+
+    def to_dict(self) -> dict:
+        return {"alternating_sum": self.alternating_sum, "expected": self.expected,
+                "degenerate": self.degenerate, "holds": self.holds}
+
+
 SOLVE_CHUNK = 4096
-"""Starts per batched Newton solve; each start's iteration is independent of the others,
-so the chunking changes the running time and memory, never the result."""
+"""Starts per batched Newton solve and per job; each start's iteration is independent of
+the others, so the chunking changes the running time and memory, never the result."""
+
+
+def batch_size(starts: int) -> int:
+    """Starts per completeness batch: starts/16 as a power of two in [1024, 16384], at most starts."""
+    size = 2 ** int(np.clip(round(np.log2(max(starts, 1) / 16)), 10, 14))
+    return min(size, starts)
+
+
+def _solve(args):
+    """One chunk of starts (module level, so worker processes can run it)."""
+    from .newton import newton_solve
+
+    landscape, x0, gtol, xtol, max_step = args
+    return newton_solve(landscape, x0, gtol=gtol, xtol=xtol, max_step=max_step)
 
 
 def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int = 0,
-                         rtol: float = RTOL, progress=None) -> CriticalSet:
-    """All critical points of ``landscape`` inside ``domain`` reachable from the starts.
+                         rtol: float = RTOL, batch: int | None = None, jobs: int = 1,
+                         progress=None) -> CriticalSet:
+    """All critical points of ``landscape`` in ``domain``, with evidence of completeness.
 
-    Starts are ``starts`` scrambled-Sobol points in the box, solved in chunks of
-    SOLVE_CHUNK; ``progress(k)`` is called after each chunk of k starts.
-    Tolerances come from the landscape: gtol = 1e-9 x the median |grad f| over the
-    starts, merge distance = 1e-6 x the box diagonal. Every reported point has
-    |grad f| <= gtol; ``hits`` counts the starts that converged to it.
+    Up to ``starts`` starts (landscape.sample_starts: scrambled Sobol in the box,
+    uniform on a sphere) are spent in batches of ``batch`` (default
+    ``batch_size(starts)``); batch 0 is seeded by ``seed``, batch b by
+    (seed, b). After each batch the distinct points are counted and their
+    total estimated (Chao1 over symmetry orbits, from how often each was
+    re-found); the search stops early once a batch finds nothing new and the
+    estimate equals the count. Each batch is solved in chunks of SOLVE_CHUNK
+    starts, on ``jobs`` processes: the result is the same for any ``jobs``.
+    ``progress(k)`` is called after each chunk of k starts.
+
+    Tolerances come from the landscape: gtol = 1e-9 x the median |grad f| over
+    the first batch, merge distance = 1e-6 x the box diagonal. Every reported
+    point has |grad f| <= gtol (images added by symmetry are checked too).
     """
     domain = check_domain(landscape.domain if domain is None else domain, landscape.dim)
-    if starts < 1:
-        raise LandscapeError(f"starts must be a positive integer, got {starts}")
+    for name, value in (("starts", starts), ("batch", batch or 1), ("jobs", jobs)):
+        if value < 1:
+            raise LandscapeError(f"{name} must be a positive integer, got {value}")
+    batch = min(batch or batch_size(starts), starts)
     box = np.asarray(domain)
-    x0 = sobol_starts(domain, starts, seed)
     diag = float(np.linalg.norm(box[:, 1] - box[:, 0]))
-    gscale, hscale = landscape_scales(landscape, x0)
-    gtol = 1e-9 * gscale
-    parts = []
-    for i in range(0, len(x0), SOLVE_CHUNK):
-        parts.append(newton_solve(landscape, x0[i:i + SOLVE_CHUNK], gtol=gtol,
-                                  xtol=1e-10 * diag, max_step=0.25 * diag))
-        if progress:
-            progress(len(parts[-1][0]))
-    x, gnorm, ok = (np.concatenate(a) for a in zip(*parts))
     slack = 1e-9 * (box[:, 1] - box[:, 0])
-    inside = np.all((x >= box[:, 0] - slack) & (x <= box[:, 1] + slack), axis=-1)
-    keep = ok & inside
-    xs, gs = x[keep], gnorm[keep]
-    merge_tol = 1e-6 * diag
-    labels = merge(xs, merge_tol)
-    found = []
-    if len(xs):
-        n_groups = labels.max() + 1
-        hits = np.bincount(labels, minlength=n_groups)
-        order = np.lexsort((gs, labels))  # within each group, smallest |g| first
-        first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]]
-        reps, rep_g = xs[first], gs[first]
-        vals = landscape.value(reps)
-        spec = spectrum(landscape.hess(reps), rtol=rtol, scale=hscale)
-        for i in np.argsort(vals, kind="stable"):
-            found.append(CriticalPoint(
-                x=reps[i], value=float(vals[i]), eigenvalues=spec.eigenvalues[i],
-                index=int(spec.n_neg[i]), kind=str(spec.kind[i]), grad_norm=float(rep_g[i]),
-                hits=int(hits[labels[first[i]]])))
-    return CriticalSet(points=tuple(found), domain=domain, starts=len(x0),
-                       converged=int(keep.sum()), gtol=gtol, merge_tol=merge_tol,
-                       zero_rtol=rtol, zero_tol=rtol * hscale)
+    pool = _Pool(landscape, 1e-6 * diag)
+    rows, curve, used, gtol, stop = [], [], 0, None, "budget"
+    executor = None
+    if jobs > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork where there is one: no re-import of __main__, workers start in milliseconds
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
+    try:
+        for b in range((starts + batch - 1) // batch):
+            size = min(batch, starts - used)
+            x0 = landscape.sample_starts(domain, size, seed if b == 0 else [seed, b])
+            if gtol is None:
+                gscale, hscale = landscape_scales(landscape, x0)
+                gtol = 1e-9 * gscale
+            tasks = [(landscape, x0[i:i + SOLVE_CHUNK], gtol, 1e-10 * diag, 0.25 * diag)
+                     for i in range(0, size, SOLVE_CHUNK)]
+            parts = []
+            for part in (executor.map(_solve, tasks) if executor else map(_solve, tasks)):
+                parts.append(part)
+                if progress:
+                    progress(len(part[0]))
+            x, gnorm, ok = (np.concatenate(a) for a in zip(*parts))
+            inside = np.all((x >= box[:, 0] - slack) & (x <= box[:, 1] + slack), axis=-1)
+            keep = np.flatnonzero(ok & inside)
+            credit = np.zeros(size, dtype=int)
+            credit[keep] = pool.add(x[keep], gnorm[keep])
+            curve.append(credit)
+            used += size
+            est, (lo, hi) = pool.estimate()
+            rows.append((used, len(pool.x), est, lo, hi, int(keep.size)))
+            if b > 0 and credit.sum() == 0 and round(est) == len(pool.x):
+                stop = "stable"
+                break
+    finally:
+        if executor:
+            executor.shutdown()
+    found_curve = np.cumsum(np.concatenate(curve))
+    step = max(1, len(found_curve) // 400)
+    at = np.unique(np.r_[np.arange(step, len(found_curve) + 1, step), len(found_curve)])
+    saturation = Saturation(
+        starts=tuple(r[0] for r in rows), found=tuple(r[1] for r in rows),
+        estimate=tuple(r[2] for r in rows), low=tuple(r[3] for r in rows), high=tuple(r[4] for r in rows),
+        curve_starts=at, curve_found=found_curve[at - 1], stop_reason=stop)
+    found = _classify(landscape, pool, rtol, hscale)
+    return CriticalSet(points=found, domain=domain, starts=used,
+                       converged=int(sum(r[5] for r in rows)), gtol=gtol, merge_tol=pool.tol,
+                       zero_rtol=rtol, zero_tol=rtol * hscale, saturation=saturation,
+                       estimated_total=rows[-1][2], estimated_total_ci=(rows[-1][3], rows[-1][4]),
+                       morse_expected=landscape.euler_characteristic)
+
+
+def _classify(landscape, pool: _Pool, rtol: float, hscale: float) -> tuple[CriticalPoint, ...]:
+    """CriticalPoints of the pool, sorted by value (ties by coordinates, so the order is reproducible)."""
+    if len(pool.x) == 0:
+        return ()
+    vals = landscape.value(pool.x)
+    spec = spectrum(landscape.hess(pool.x), rtol=rtol, scale=hscale)
+    order = np.lexsort(tuple(pool.x.T[::-1]) + (vals,))
+    return tuple(CriticalPoint(
+        x=pool.x[i], value=float(vals[i]), eigenvalues=spec.eigenvalues[i], index=int(spec.n_neg[i]),
+        kind=str(spec.kind[i]), grad_norm=float(pool.gnorm[i]), hits=int(pool.hits[i])) for i in order)
 
 
 def landscape_scales(landscape, x: np.ndarray) -> tuple[float, float]:
@@ -251,3 +391,40 @@ def landscape_scales(landscape, x: np.ndarray) -> tuple[float, float]:
     gscale, hscale = float(np.nanmedian(g)), float(np.nanmedian(h))
     return (gscale if np.isfinite(gscale) and gscale > 0 else 1.0,
             hscale if np.isfinite(hscale) and hscale > 0 else 1.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Survey:
+    """Everything `landscape critical` reports: the landscape, the points found, and theory.
+
+    expected_by_index (with its standard error): the exact or expected number
+    of critical points of each index where the family knows it (separable:
+    exact; p-spin: the Kac-Rice expectation over the random couplings).
+    count_bound: the most critical points there can be (complex solutions).
+    """
+
+    landscape: object
+    critical: CriticalSet
+    expected_by_index: np.ndarray | None = None
+    expected_by_index_se: np.ndarray | None = None
+    count_bound: int | None = None
+
+    def to_dict(self) -> dict:
+        out = {"schema_version": 1, "landscape": self.landscape.describe(),
+               "manifold": self.landscape.manifold, "found": len(self.critical.points),
+               **self.critical.to_dict()}
+        out["expected_by_index"] = self.expected_by_index
+        out["expected_by_index_se"] = self.expected_by_index_se
+        out["count_bound"] = self.count_bound
+        return out
+
+
+def survey(landscape, domain=None, *, starts: int = 65536, seed: int = 0, batch: int | None = None,
+           jobs: int = 1, progress=None) -> Survey:
+    """find_critical_points, plus what the family's theory says to compare with."""
+    found = find_critical_points(landscape, domain, starts=starts, seed=seed, batch=batch, jobs=jobs,
+                                 progress=progress)
+    expected = landscape.expected_index_counts()
+    mean, se = expected if expected is not None else (None, None)
+    return Survey(landscape=landscape, critical=found, expected_by_index=mean,
+                  expected_by_index_se=se, count_bound=landscape.count_bound())

@@ -11,16 +11,32 @@ CASES = [(name, {}) for name in LANDSCAPES] + [
     ("quadratic", {"eigenvalues": [2.0, -1.0, 0.5, -3.0], "b": [1.0, -2.0, 0.5, 0.0], "c": 1.5, "seed": 7}),
     ("quadratic", {"hessian": [[2.0, 1.0], [1.0, -1.0]], "b": [0.3, -0.2]}),
     ("rosenbrock", {"a": 0.5, "b": 10.0}),
+    ("random-field", {"dim": 4, "features": 32, "length": 0.7, "mu": 0.0, "seed": 3}),
+    ("separable", {"dim": 5, "rotation": "identity", "tilt": 0.3}),
+    ("polynomial", {"dim": 3, "kind": "kostlan", "degree": 4, "seed": 2}),
+    ("polynomial", {"dim": 4, "kind": "gaussian", "degree": 3, "seed": 5}),
+    ("polynomial", {"terms": [[[4, 0], 1.0], [[0, 4], 2.0], [[1, 1], -3.0], [[2, 1], 0.5], [[0, 0], 7.0]]}),
+    ("pspin", {"dim": 4, "p": 2, "seed": 1}),
+    ("pspin", {"dim": 6, "p": 3, "seed": 2}),
+    ("pspin", {"dim": 4, "p": 4, "seed": 3}),
 ]
 IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
+# families on R^n have Euclidean derivatives; those on a manifold (the sphere) Riemannian ones
+FLAT = [case for case in CASES if build(*case).manifold == "euclidean"]
+CURVED = [case for case in CASES if build(*case).manifold != "euclidean"]
+FLAT_IDS = [f"{n}-{i}" for i, (n, _) in enumerate(FLAT)]
+CURVED_IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CURVED)]
 
 
 def sample(landscape, rng, shape=(16,)):
+    if landscape.manifold != "euclidean":
+        count = int(np.prod(shape))
+        return landscape.sample_starts(landscape.domain, count, rng).reshape(shape + (landscape.dim,))
     box = np.asarray(landscape.domain)
     return box[:, 0] + rng.random(shape + (landscape.dim,)) * (box[:, 1] - box[:, 0])
 
 
-@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+@pytest.mark.parametrize("name,params", FLAT, ids=FLAT_IDS)
 def test_gradient_matches_central_differences(name, params, rng):
     land = build(name, params)
     x = sample(land, rng)
@@ -32,7 +48,7 @@ def test_gradient_matches_central_differences(name, params, rng):
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-7 * scale)
 
 
-@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+@pytest.mark.parametrize("name,params", FLAT, ids=FLAT_IDS)
 def test_hessian_matches_central_differences_of_gradient(name, params, rng):
     land = build(name, params)
     x = sample(land, rng)
@@ -53,7 +69,8 @@ def test_batched_and_single_calls_agree(name, params, rng):
     land = build(name, params)
     x = sample(land, rng, shape=(3, 4))
     v, g, H = land.value(x), land.grad(x), land.hess(x)
-    assert v.shape == (3, 4) and g.shape == (3, 4, land.dim) and H.shape == (3, 4, land.dim, land.dim)
+    m = land.tangent_dim
+    assert v.shape == (3, 4) and g.shape == (3, 4, land.dim) and H.shape == (3, 4, m, m)
     for i in range(3):
         for j in range(4):
             assert land.value(x[i, j]) == pytest.approx(v[i, j], rel=1e-14, abs=1e-14)
@@ -76,6 +93,52 @@ def test_wrong_number_of_coordinates_is_rejected(name, params):
     land = build(name, params)
     with pytest.raises(LandscapeError, match="coordinates"):
         land.value(np.zeros(land.dim + 1))
+
+
+def geodesic(s, v, t):
+    """The great circle through s (|s| = r) with initial velocity v (tangent): (..., T, n)."""
+    r = np.linalg.norm(s, axis=-1, keepdims=True)
+    speed = np.linalg.norm(v, axis=-1, keepdims=True)
+    angle = t[:, None] * speed[..., None, :] / r[..., None, :]
+    return np.cos(angle) * s[..., None, :] + r[..., None, :] * np.sin(angle) * (v / speed)[..., None, :]
+
+
+@pytest.mark.parametrize("name,params", CURVED, ids=CURVED_IDS)
+def test_riemannian_derivatives_match_differences_along_geodesics(name, params, rng):
+    """<grad f, v> = d/dt f(gamma(t)) and c^T Hess c = d^2/dt^2 f(gamma(t)) at t = 0 for the
+    geodesic gamma with gamma'(0) = v = Q c: the Riemannian derivatives, free of any chart."""
+    land = build(name, params)
+    s = sample(land, rng)
+    Q = land.tangent_basis(s)
+    c = rng.standard_normal((len(s), land.tangent_dim))
+    v = np.einsum("bnm,bm->bn", Q, c)
+    h = 1e-4
+    f = land.value(geodesic(s, v, np.array([-h, 0.0, h])))
+    first = (f[:, 2] - f[:, 0]) / (2 * h)
+    second = (f[:, 2] - 2 * f[:, 1] + f[:, 0]) / h**2
+    scale = np.abs(f).max()
+    np.testing.assert_allclose(np.einsum("bn,bn->b", land.grad(s), v), first, rtol=1e-6, atol=1e-7 * scale)
+    np.testing.assert_allclose(np.einsum("bm,bmk,bk->b", c, land.hess(s), c), second,
+                               rtol=1e-5, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("name,params", CURVED, ids=CURVED_IDS)
+def test_sphere_geometry(name, params, rng):
+    """Starts lie on |s| = r; the gradient is tangent; Q is orthonormal and tangent; the
+    retraction returns to the sphere; the Euclidean derivatives match central differences."""
+    land = build(name, params)
+    s = sample(land, rng)
+    r = land.radius
+    np.testing.assert_allclose(np.linalg.norm(s, axis=-1), r, rtol=1e-14)
+    np.testing.assert_allclose(np.einsum("bn,bn->b", land.grad(s), s), 0, atol=1e-12 * r * np.abs(land.value(s)).max())
+    Q = land.tangent_basis(s)
+    np.testing.assert_allclose(np.swapaxes(Q, -1, -2) @ Q, np.broadcast_to(np.eye(land.tangent_dim), (len(s),) + (land.tangent_dim,) * 2), atol=1e-14)
+    np.testing.assert_allclose(np.einsum("bnm,bn->bm", Q, s), 0, atol=1e-14 * r)
+    step = land.retract(s, np.einsum("bnm,bm->bn", Q, rng.standard_normal((len(s), land.tangent_dim))))
+    np.testing.assert_allclose(np.linalg.norm(step, axis=-1), r, rtol=1e-14)
+    np.testing.assert_allclose(land.euclidean_grad(s), central_grad(land.value, s, 1e-6), rtol=1e-6, atol=1e-7 * r**land.p)
+    np.testing.assert_allclose(land.euclidean_hess(s), central_jacobian(land.euclidean_grad, s, 1e-6),
+                               rtol=1e-6, atol=1e-7 * r**land.p)
 
 
 def test_saddle_2d_definition():

@@ -2,6 +2,8 @@
 
 from .base import Landscape
 from .classic import Himmelblau, MonkeySaddle, MullerBrown, Rosenbrock, Saddle2D, SixHumpCamel
+from .polynomial import Polynomial
+from .pspin import PSpin
 from .quadratic import Quadratic
 from .random_field import RandomField
 from .separable import Separable
@@ -9,11 +11,11 @@ from .separable import Separable
 LANDSCAPES: dict[str, type[Landscape]] = {
     cls.name: cls
     for cls in (Saddle2D, MonkeySaddle, Rosenbrock, Himmelblau, SixHumpCamel, MullerBrown, Quadratic,
-                Separable, RandomField)
+                Separable, RandomField, PSpin, Polynomial)
 }
 
-__all__ = ["LANDSCAPES", "Landscape", "Himmelblau", "MonkeySaddle", "MullerBrown",
-           "Quadratic", "RandomField", "Rosenbrock", "Saddle2D", "Separable", "SixHumpCamel"]
+__all__ = ["LANDSCAPES", "Landscape", "Himmelblau", "MonkeySaddle", "MullerBrown", "Polynomial",
+           "PSpin", "Quadratic", "RandomField", "Rosenbrock", "Saddle2D", "Separable", "SixHumpCamel"]
 
 
 def build(family: str, params: dict | None = None, where: str = "") -> Landscape:

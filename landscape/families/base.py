@@ -3,6 +3,12 @@
 A landscape is a smooth f: R^n -> R evaluated in batches: ``x`` has shape
 ``(..., dim)``; ``value`` returns ``(...)``, ``grad`` ``(..., dim)`` and
 ``hess`` ``(..., dim, dim)``. Derivatives are analytic in every family.
+
+A family on a manifold (the p-spin's sphere) sets ``manifold`` and
+``tangent_dim`` and returns Riemannian derivatives: ``grad`` is a tangent
+vector in R^n and ``hess`` ``(..., m, m)`` acts on the m-dimensional tangent
+space in the orthonormal basis ``tangent_basis(x)`` ``(..., n, m)``; a step v
+is taken with ``retract(x, v)``. In R^n these are the identity and x + v.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ class Landscape:
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
+    manifold: ClassVar[str] = "euclidean"
 
     @property
     def dim(self) -> int:  # pragma: no cover - every family overrides
@@ -42,6 +49,49 @@ class Landscape:
 
     def hess(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
+
+    @property
+    def tangent_dim(self) -> int:
+        """Dimension of the space the Hessian acts on (dim in R^n)."""
+        return self.dim
+
+    def tangent_basis(self, x: np.ndarray) -> np.ndarray | None:
+        """Orthonormal basis (..., dim, tangent_dim) of the tangent space; None in R^n."""
+        return None
+
+    def retract(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """The point reached from x by the step v (x + v in R^n)."""
+        return x + v
+
+    def images(self, x: np.ndarray) -> list[np.ndarray]:
+        """Images of x under the landscape's symmetries (critical points map to critical points)."""
+        return []
+
+    def sample_starts(self, domain, count: int, seed) -> np.ndarray:
+        """count search starts: scrambled Sobol points in the box ``domain``, seeded."""
+        from scipy.stats import qmc
+
+        box = np.asarray(domain)
+        sampler = qmc.Sobol(d=len(box), scramble=True, seed=np.random.default_rng(seed))
+        u = sampler.random_base2(int(np.ceil(np.log2(max(count, 1)))))[:count]
+        return box[:, 0] + u * (box[:, 1] - box[:, 0])
+
+    @property
+    def euler_characteristic(self) -> int | None:
+        """sum_k (-1)^k c_k over the nondegenerate critical points, when the topology fixes it.
+
+        1 for a coercive f on R^n (bounded below, growing at infinity: Morse
+        theory on its sublevel balls); None when nothing is known.
+        """
+        return None
+
+    def expected_index_counts(self):
+        """(mean, standard error) of the number of critical points of each index, or None."""
+        return None
+
+    def count_bound(self) -> int | None:
+        """The most isolated critical points the landscape can have (complex count), or None."""
+        return None
 
     def known_critical_points(self) -> np.ndarray | None:
         """Critical points known in closed form, shape (m, dim), or None."""

@@ -37,6 +37,8 @@ class Saddle2D(_TwoD):
     name = "saddle-2d"
     summary = "x^2/2 + y^4/4 - y^2/2: one saddle (eigenvalues +1, -1) between two minima"
 
+    euler_characteristic = 1  # coercive: Morse sum over all critical points
+
     @property
     def domain(self):
         return ((-2.0, 2.0), (-2.0, 2.0))
@@ -94,6 +96,8 @@ class Rosenbrock(_TwoD):
     name = "rosenbrock"
     summary = "(a - x)^2 + b (y - x^2)^2: a curved valley with one minimum at (a, a^2)"
 
+    euler_characteristic = 1  # coercive: Morse sum over all critical points
+
     @property
     def domain(self):
         return ((-2.0, 2.0), (-1.0, 3.0))
@@ -130,6 +134,8 @@ class Himmelblau(_TwoD):
     name = "himmelblau"
     summary = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2: four equal minima, four saddles, one maximum"
 
+    euler_characteristic = 1  # coercive: Morse sum over all critical points
+
     @property
     def domain(self):
         return ((-5.0, 5.0), (-5.0, 5.0))
@@ -160,6 +166,8 @@ class SixHumpCamel(_TwoD):
 
     name = "six-hump-camel"
     summary = "six-hump camel back: six minima (two global, f = -1.0316), saddles and maxima"
+
+    euler_characteristic = 1  # coercive: Morse sum over all critical points
 
     @property
     def domain(self):

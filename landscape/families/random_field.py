@@ -47,6 +47,10 @@ class RandomField(Landscape):
         object.__setattr__(self, "_ac", ac)
 
     @property
+    def euler_characteristic(self):
+        return 1 if self.mu > 0 else None  # the bowl makes f coercive
+
+    @property
     def domain(self):
         if self.mu > 0:
             bound = (np.abs(self._ac).sum(axis=0) @ np.abs(self._w)) / self.mu

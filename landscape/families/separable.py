@@ -54,6 +54,8 @@ class Separable(Landscape):
         object.__setattr__(self, "_a", tilts)
         object.__setattr__(self, "_R", R)
 
+    euler_characteristic = 1  # coercive
+
     @property
     def domain(self):
         # |x_j| = |sum_i R_ji y_i| <= max|y| sum_i |R_ji|, and every root has |y| < 2/sqrt(3)
@@ -94,3 +96,11 @@ class Separable(Landscape):
     def known_index_counts(self) -> list[int]:
         """C(n, k) 2^(n-k) critical points of index k, k = 0..n."""
         return [math.comb(self.dim, k) * 2 ** (self.dim - k) for k in range(self.dim + 1)]
+
+    def count_bound(self) -> int:
+        return 3**self.dim
+
+    def expected_index_counts(self):
+        """The exact counts, with zero uncertainty."""
+        counts = np.array(self.known_index_counts(), dtype=float)
+        return counts, np.zeros_like(counts)

@@ -1,0 +1,94 @@
+"""Batched damped Newton on grad f = 0, in R^n or on a manifold.
+
+Every start runs at once. The step solves the Levenberg-Marquardt system for
+the residual g (whose Jacobian is the symmetric Hessian H) in the tangent
+coordinates of the landscape:
+
+    s = -(H^2 + mu I)^{-1} H g = -V diag(lambda / (lambda^2 + mu)) V^T g,
+
+accepted only when it lowers |g|^2 below its recent values and capped by a
+trust radius. With mu = 0 it is Newton's step, attracted to saddles and maxima
+as readily as to minima, so the search finds critical points of every index.
+On a manifold the step v = Q s (Q the tangent basis) is taken by the
+landscape's retraction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _tangent(landscape, x, g):
+    """(Q or None, g in tangent coordinates)."""
+    Q = landscape.tangent_basis(x)
+    if Q is None:
+        return None, g
+    return Q, np.einsum("bnm,bn->bm", Q, g)
+
+
+def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
+                 max_step: float, max_iter: int = 200, memory: int = 8, patience: int = 30):
+    """Damped Newton / Levenberg-Marquardt on grad f = 0 for a batch of starts.
+
+    x0 (B, n). A step is accepted when |g|^2 falls below the largest of its last
+    ``memory`` accepted values (a non-monotone test, so Newton can cross curved
+    valleys such as Rosenbrock's); a rejected step raises the damping mu and
+    shrinks the trust radius. A start converges when |g| <= gtol and its step is
+    shorter than xtol (or |g| sits at its rounding floor); it is abandoned when
+    |g|^2 has not fallen by 2% in ``patience`` iterations (a minimum of |g|^2 that
+    is not a zero of g) or it runs away. Each start's iterates depend on that
+    start alone, so any split of a batch gives the same answers.
+
+    Returns (x (B, n), grad_norm (B,), converged (B,) bool).
+    """
+    x = np.array(x0, dtype=float)
+    B = x.shape[0]
+    with np.errstate(all="ignore"):
+        g = landscape.grad(x)
+        phi = np.einsum("bi,bi->b", g, g)
+        history = np.repeat(phi[:, None], memory, axis=1)
+        best, since_best = phi.copy(), np.zeros(B, dtype=int)
+        mu = np.zeros(B)
+        radius = np.full(B, max_step)
+        converged = np.zeros(B, dtype=bool)
+        active = np.isfinite(phi)
+        for it in range(max_iter):
+            idx = np.flatnonzero(active)
+            if idx.size == 0:
+                break
+            lam, V = np.linalg.eigh(landscape.hess(x[idx]))
+            Q, gq = _tangent(landscape, x[idx], g[idx])
+            gt = np.einsum("bji,bj->bi", V, gq)
+            denom = lam**2 + mu[idx, None]
+            coef = np.divide(lam, denom, out=np.zeros_like(lam), where=denom > 0)
+            s = -np.einsum("bij,bj->bi", V, coef * gt)
+            snorm = np.linalg.norm(s, axis=-1)
+            s *= np.minimum(1.0, radius[idx] / np.maximum(snorm, 1e-300))[:, None]
+            snorm = np.linalg.norm(s, axis=-1)
+            if Q is not None:
+                s = np.einsum("bnm,bm->bn", Q, s)
+            x_new = landscape.retract(x[idx], s)
+            g_new = landscape.grad(x_new)
+            phi_new = np.einsum("bi,bi->b", g_new, g_new)
+            accept = np.isfinite(phi_new) & (phi_new < history[idx].max(-1))
+            a, r = idx[accept], idx[~accept]
+            x[a], g[a], phi[a] = x_new[accept], g_new[accept], phi_new[accept]
+            history[a, it % memory] = phi_new[accept]
+            mu[a] = np.where(mu[a] * 0.1 < 1e-12 * lam[accept, -1] ** 2, 0.0, mu[a] * 0.1)
+            radius[a] = np.minimum(2.0 * radius[a], max_step)
+            scale2 = np.maximum(np.abs(lam[~accept]).max(-1) ** 2, 1e-300)
+            mu[r] = np.maximum(10.0 * mu[r], 1e-6 * scale2)
+            radius[r] *= 0.25
+            improved = phi[idx] < 0.98 * best[idx]
+            best[idx] = np.where(improved, phi[idx], best[idx])
+            since_best[idx] = np.where(improved, 0, since_best[idx] + 1)
+            small_g = np.sqrt(phi[idx]) <= gtol
+            done = small_g & ((snorm <= xtol) | ~accept)
+            converged[idx[done]] = True
+            stuck = (radius[idx] < 1e-6 * xtol) | ~np.isfinite(phi[idx])
+            stuck |= (since_best[idx] > patience) & ~small_g
+            stuck |= np.abs(x[idx]).max(-1) > 1e6 * max_step
+            active[idx[done | stuck]] = False
+        gnorm = np.sqrt(phi)
+    converged &= np.isfinite(gnorm) & (gnorm <= gtol)
+    return x, gnorm, converged
