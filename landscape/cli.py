@@ -145,33 +145,96 @@ def run(scenario, out, formats, seed, eta, steps, as_json):
 
 @cli.command()
 @family_argument
+@click.option("--dim", "-n", type=int, default=None, help="The dimension N (families with a dim).")
 @param_option
+@click.option("--terms", "terms_file", default=None, type=click.Path(dir_okay=False),
+              help='polynomial: a JSON file {"terms": [[[e1, ..., eN], coefficient], ...]}.')
 @click.option("--domain", default=None, metavar="xmin:xmax,ymin:ymax",
-              help="Search box (default: the family's).")
-@click.option("--starts", type=int, default=512, show_default=True, help="Number of search starts.")
+              help="Search box (default: the family's, which holds every critical point when the "
+                   "landscape is coercive).")
+@click.option("--starts", type=int, default=65536, show_default=True,
+              help="Start budget; the search stops earlier once the count is stable.")
+@click.option("--batch", type=int, default=None,
+              help="Largest completeness batch: batches start at 1024 starts and double up to this "
+                   "[default: 16384].")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+              help="Worker processes; the results are the same for any number.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the starts.")
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Write OUT/critical-FAMILY/ with figures, results.json, points.csv and summary.md.")
+@click.option("--format", "formats", default="png", show_default=True, metavar="png,pdf,svg",
+              help="Figure formats with --out.")
 @json_option
-def critical(family, params, domain, starts, seed, as_json):
-    """Find and classify the critical points of a landscape in a box, sorted by value."""
-    from .critical import find_critical_points
-    from .families import build
-    from .report import fmt
+def critical(family, dim, params, terms_file, domain, starts, batch, jobs, seed, out, formats, as_json):
+    """Find all critical points of a landscape, classify them and measure completeness.
 
-    land = build(family, parse_params(params))
+    Prints the count by index (with the exact or expected count where theory
+    gives one), the estimated total, the Morse check, and the points by value.
+    """
+    from .critical import survey
+    from .report import critical_tables
+
+    land = _build_for_search(family, dim, parse_params(params), terms_file)
     box = parse_domain(domain) if domain is not None else None
-    found = find_critical_points(land, box, starts=starts, seed=seed)
+    figure_formats = _formats(formats) if out is not None else None
+    progress = _Progress()
+    try:
+        result = survey(land, box, starts=starts, seed=seed, batch=batch, jobs=jobs,
+                        progress=None if as_json else progress.lazy("searching", starts))
+    finally:
+        progress.close()
+    if out is not None:
+        from .report import write_critical
+
+        folder, data = write_critical(result, out, figure_formats)
+        click.echo(f"wrote {folder}/ ({', '.join(data['figures'] + ['results.json', 'points.csv', 'summary.md'])})",
+                   err=True)
     if as_json:
-        _echo_json({"landscape": land.describe(), "domain": found.domain,
-                    **{k: v for k, v in found.to_dict().items() if k != "domain"}})
+        from .report import to_jsonable
+
+        _echo_json(to_jsonable(result.to_dict()))
         return
-    click.echo(f"{family}: {len(found.points)} critical points in "
-               f"{' x '.join(f'[{lo:g}, {hi:g}]' for lo, hi in found.domain)} "
-               f"from {found.starts} starts ({', '.join(f'{v} {k}' for k, v in found.counts.items() if v)})")
-    _table(["x", "f(x)", "eigenvalues", "index", "kind"],
-           [[fmt(p.x), f"{p.value + 0.0:.6g}", fmt(p.eigenvalues, 4), str(p.index), p.kind]
-            for p in found.points])
-    click.echo(f"zero tolerance for eigenvalues: {found.zero_tol:.2g}; |grad f| <= {found.gtol:.2g} "
-               "at every point")
+    from .report import to_jsonable
+
+    click.echo("\n".join(critical_tables(to_jsonable(result.to_dict()))))
+
+
+def _build_for_search(family: str, dim: int | None, settings: dict, terms_file: str | None):
+    """The landscape for `critical`: --dim and --terms folded into the family's parameters."""
+    import dataclasses
+
+    from .families import build
+
+    if terms_file is not None:
+        if family != "polynomial":
+            raise LandscapeError("--terms gives a polynomial's terms: use it with the polynomial family")
+        settings["terms"] = _read_terms(terms_file)
+    if dim is not None:
+        if dim < 1:
+            raise LandscapeError(f"--dim must be a positive integer, got {dim}")
+        if "dim" not in {f.name for f in dataclasses.fields(LANDSCAPES[family])}:
+            raise LandscapeError(f"{family} has a fixed dimension; --dim does not apply")
+        if "terms" not in settings:
+            settings.setdefault("dim", dim)
+    land = build(family, settings)
+    if dim is not None and land.dim != dim:
+        raise LandscapeError(f"{family} has dimension {land.dim}, not --dim {dim}")
+    return land
+
+
+def _read_terms(path: str):
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as err:
+        raise LandscapeError(f"--terms: cannot read {path}: {err.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise LandscapeError(f"--terms: {path} is not valid JSON ({err})") from None
+    if not isinstance(data, dict) or "terms" not in data:
+        raise LandscapeError(f'--terms: {path} must hold an object {{"terms": [[[e1, ..., eN], c], ...]}}')
+    return data["terms"]
 
 
 @cli.command("count-critical")
@@ -246,6 +309,15 @@ class _Progress:
         self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
         self.bar.__enter__()
         return self.bar.update
+
+    def lazy(self, label: str, total: int):
+        """An update callable that opens the bar on its first call, so input errors raised
+        before any work is done never follow a progress label."""
+        def update(k: int):
+            if self.bar is None:
+                self(label, total)
+            self.bar.update(k)
+        return update
 
     def close(self):
         if self.bar is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import LandscapeError
-from .spectrum import RTOL, spectrum
+from .spectrum import RTOL, classify_eigenvalues, spectrum
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,16 +113,27 @@ def check_domain(domain, dim: int) -> tuple[tuple[float, float], ...]:
 
 
 def merge(x: np.ndarray, tol: float) -> np.ndarray:
-    """Cluster labels (B,) joining points closer than tol (KD-tree + connected components)."""
+    """Cluster labels (B,) joining points closer than tol (grid cells, KD-tree, connected components).
+
+    Thousands of starts converge to each point, so the points are first binned
+    in cells of diameter tol/2 (np.unique on the cell keys); only one point per
+    cell goes to the KD-tree, whose pairs within tol join cells into clusters.
+    The work and memory grow with the number of distinct cells, not with the
+    square of the starts per point.
+    """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
     if len(x) == 0:
         return np.zeros(0, dtype=int)
-    pairs = cKDTree(x).query_pairs(tol, output_type="ndarray")
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(x), len(x)))
-    return connected_components(graph, directed=False)[1]
+    cell = tol / (2 * np.sqrt(x.shape[1]))
+    _, first, inverse = np.unique(np.floor(x / cell).astype(np.int64), axis=0, return_index=True,
+                                  return_inverse=True)
+    reps = x[first]
+    pairs = cKDTree(reps).query_pairs(tol, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(reps), len(reps)))
+    return connected_components(graph, directed=False)[1][inverse.ravel()]
 
 
 class _Pool:
@@ -134,8 +145,9 @@ class _Pool:
     in the same orbit. Completeness is estimated over orbits, from hits.
     """
 
-    def __init__(self, landscape, tol: float):
-        self.landscape, self.tol = landscape, tol
+    def __init__(self, landscape, tol: float, rtol: float, hscale: float):
+        self.landscape, self.tol, self.rtol, self.hscale = landscape, tol, rtol, hscale
+        self.sign = np.zeros(0, dtype=int)  # (-1)^index, 0 when degenerate
         self.x = np.zeros((0, landscape.dim))
         self.gnorm = np.zeros(0)
         self.hits = np.zeros(0, dtype=int)
@@ -151,6 +163,9 @@ class _Pool:
         return np.where(d <= self.tol, j, -1)
 
     def _append(self, x, gnorm, orbit):
+        n_neg, kind, _ = classify_eigenvalues(np.linalg.eigvalsh(self.landscape.hess(x)),
+                                              self.rtol, self.hscale)
+        self.sign = np.concatenate([self.sign, np.where(kind == "degenerate", 0, (-1) ** n_neg)])
         self.x = np.concatenate([self.x, x])
         self.gnorm = np.concatenate([self.gnorm, gnorm])
         self.hits = np.concatenate([self.hits, np.zeros(len(x), dtype=int)])
@@ -192,6 +207,12 @@ class _Pool:
                 self._append(image[todo], g, self.orbit[new[todo]])
                 added[todo] += 1
         return added
+
+    def morse_ok(self, expected: int | None) -> bool:
+        """False only when the Morse sum is known, checkable, and not yet met."""
+        if expected is None or np.any(self.sign == 0):
+            return True
+        return int(self.sign.sum()) == expected
 
     def estimate(self) -> tuple[float, tuple[float, float]]:
         """Chao1 over orbits (from their hits), scaled to points by the mean orbit size."""
@@ -253,15 +274,6 @@ class MorseCheck:
             return None
         return self.alternating_sum == self.expected
 
-    def describe(self) -> str:
-        if self.expected is None:
-            return f"sum (-1)^k c_k = {self.alternating_sum} (no Morse value known for this landscape)"
-        if self.degenerate:
-            return (f"sum (-1)^k c_k = {self.alternating_sum}, not checked: "
-                    f"{self.degenerate} degenerate point(s)")
-        verdict = "holds" if self.holds else "FAILS: some critical points were missed"
-        return f"Morse check sum (-1)^k c_k = {self.alternating_sum}, expected {self.expected}: {verdict}"
-
     def to_dict(self) -> dict:
         return {"alternating_sum": self.alternating_sum, "expected": self.expected,
                 "degenerate": self.degenerate, "holds": self.holds}
@@ -272,10 +284,26 @@ SOLVE_CHUNK = 4096
 the others, so the chunking changes the running time and memory, never the result."""
 
 
-def batch_size(starts: int) -> int:
-    """Starts per completeness batch: starts/16 as a power of two in [1024, 16384], at most starts."""
-    size = 2 ** int(np.clip(round(np.log2(max(starts, 1) / 16)), 10, 14))
-    return min(size, starts)
+FIRST_BATCH = 1024
+"""Starts in the first completeness batch; each later batch doubles, up to the cap."""
+
+MAX_BATCH = 16384
+
+
+def batch_sizes(starts: int, cap: int | None = None) -> list[int]:
+    """Batch sizes spending ``starts``: 1024, 2048, 4096, ... up to ``cap`` (default 16384).
+
+    Doubling lets a small critical set stop after a few thousand starts, while a
+    batch that finds nothing new is always as large as half of all the starts
+    before it, which is what makes "nothing new" convincing.
+    """
+    cap = cap or MAX_BATCH
+    sizes, used, size = [], 0, min(FIRST_BATCH, cap)
+    while used < starts:
+        sizes.append(min(size, starts - used))
+        used += sizes[-1]
+        size = min(2 * size, cap)
+    return sizes
 
 
 def _solve(args):
@@ -292,12 +320,13 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     """All critical points of ``landscape`` in ``domain``, with evidence of completeness.
 
     Up to ``starts`` starts (landscape.sample_starts: scrambled Sobol in the box,
-    uniform on a sphere) are spent in batches of ``batch`` (default
-    ``batch_size(starts)``); batch 0 is seeded by ``seed``, batch b by
+    uniform on a sphere) are spent in batches of ``batch_sizes(starts, batch)``
+    (1024, doubling up to ``batch``); batch 0 is seeded by ``seed``, batch b by
     (seed, b). After each batch the distinct points are counted and their
     total estimated (Chao1 over symmetry orbits, from how often each was
-    re-found); the search stops early once a batch finds nothing new and the
-    estimate equals the count. Each batch is solved in chunks of SOLVE_CHUNK
+    re-found); the search stops early once a batch finds nothing new, the
+    estimate equals the count and the Morse sum (where the topology fixes it)
+    is met; a Morse sum not yet met means points are missing, so it goes on. Each batch is solved in chunks of SOLVE_CHUNK
     starts, on ``jobs`` processes: the result is the same for any ``jobs``.
     ``progress(k)`` is called after each chunk of k starts.
 
@@ -309,11 +338,9 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     for name, value in (("starts", starts), ("batch", batch or 1), ("jobs", jobs)):
         if value < 1:
             raise LandscapeError(f"{name} must be a positive integer, got {value}")
-    batch = min(batch or batch_size(starts), starts)
     box = np.asarray(domain)
     diag = float(np.linalg.norm(box[:, 1] - box[:, 0]))
     slack = 1e-9 * (box[:, 1] - box[:, 0])
-    pool = _Pool(landscape, 1e-6 * diag)
     rows, curve, used, gtol, stop = [], [], 0, None, "budget"
     executor = None
     if jobs > 1:
@@ -324,12 +351,12 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
     try:
-        for b in range((starts + batch - 1) // batch):
-            size = min(batch, starts - used)
+        for b, size in enumerate(batch_sizes(starts, batch)):
             x0 = landscape.sample_starts(domain, size, seed if b == 0 else [seed, b])
             if gtol is None:
                 gscale, hscale = landscape_scales(landscape, x0)
                 gtol = 1e-9 * gscale
+                pool = _Pool(landscape, 1e-6 * diag, rtol, hscale)
             tasks = [(landscape, x0[i:i + SOLVE_CHUNK], gtol, 1e-10 * diag, 0.25 * diag)
                      for i in range(0, size, SOLVE_CHUNK)]
             parts = []
@@ -346,7 +373,8 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
             used += size
             est, (lo, hi) = pool.estimate()
             rows.append((used, len(pool.x), est, lo, hi, int(keep.size)))
-            if b > 0 and credit.sum() == 0 and round(est) == len(pool.x):
+            if (b > 0 and credit.sum() == 0 and round(est) == len(pool.x)
+                    and pool.morse_ok(landscape.euler_characteristic)):
                 stop = "stable"
                 break
     finally:

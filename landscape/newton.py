@@ -26,6 +26,30 @@ def _tangent(landscape, x, g):
     return Q, np.einsum("bnm,bn->bm", Q, g)
 
 
+def _step(H: np.ndarray, g: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """The damped step -(H^2 + mu I)^{-1} H g per row; Newton's -H^{-1} g where mu = 0.
+
+    Batched LU solves (several times cheaper than eigh for n >= 6); if any
+    matrix is exactly singular the batch falls back to the eigen-decomposition,
+    which zeroes the step along null directions. Non-finite rows come back as
+    NaN and are rejected by the caller.
+    """
+    damped = mu > 0
+    A = H.copy()
+    rhs = -g.copy()
+    if damped.any():
+        Hd = H[damped]
+        A[damped] = Hd @ Hd + mu[damped, None, None] * np.eye(H.shape[-1])
+        rhs[damped] = -np.einsum("bij,bj->bi", Hd, g[damped])
+    try:
+        return np.linalg.solve(A, rhs[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        lam, V = np.linalg.eigh(H)
+        denom = lam**2 + mu[:, None]
+        coef = np.divide(lam, denom, out=np.zeros_like(lam), where=denom > 0)
+        return -np.einsum("bij,bj->bi", V, coef * np.einsum("bji,bj->bi", V, g))
+
+
 def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
                  max_step: float, max_iter: int = 200, memory: int = 8, patience: int = 30):
     """Damped Newton / Levenberg-Marquardt on grad f = 0 for a batch of starts.
@@ -56,12 +80,10 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
             idx = np.flatnonzero(active)
             if idx.size == 0:
                 break
-            lam, V = np.linalg.eigh(landscape.hess(x[idx]))
+            H = landscape.hess(x[idx])
             Q, gq = _tangent(landscape, x[idx], g[idx])
-            gt = np.einsum("bji,bj->bi", V, gq)
-            denom = lam**2 + mu[idx, None]
-            coef = np.divide(lam, denom, out=np.zeros_like(lam), where=denom > 0)
-            s = -np.einsum("bij,bj->bi", V, coef * gt)
+            s = _step(H, gq, mu[idx])
+            size2 = np.einsum("bij,bij->b", H, H)  # |H|_F^2, the curvature scale for mu
             snorm = np.linalg.norm(s, axis=-1)
             s *= np.minimum(1.0, radius[idx] / np.maximum(snorm, 1e-300))[:, None]
             snorm = np.linalg.norm(s, axis=-1)
@@ -70,14 +92,13 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
             x_new = landscape.retract(x[idx], s)
             g_new = landscape.grad(x_new)
             phi_new = np.einsum("bi,bi->b", g_new, g_new)
-            accept = np.isfinite(phi_new) & (phi_new < history[idx].max(-1))
+            accept = np.isfinite(phi_new) & np.isfinite(snorm) & (phi_new < history[idx].max(-1))
             a, r = idx[accept], idx[~accept]
             x[a], g[a], phi[a] = x_new[accept], g_new[accept], phi_new[accept]
             history[a, it % memory] = phi_new[accept]
-            mu[a] = np.where(mu[a] * 0.1 < 1e-12 * lam[accept, -1] ** 2, 0.0, mu[a] * 0.1)
+            mu[a] = np.where(mu[a] * 0.1 < 1e-12 * size2[accept], 0.0, mu[a] * 0.1)
             radius[a] = np.minimum(2.0 * radius[a], max_step)
-            scale2 = np.maximum(np.abs(lam[~accept]).max(-1) ** 2, 1e-300)
-            mu[r] = np.maximum(10.0 * mu[r], 1e-6 * scale2)
+            mu[r] = np.maximum(10.0 * mu[r], 1e-6 * np.maximum(size2[~accept], 1e-300))
             radius[r] *= 0.25
             improved = phi[idx] < 0.98 * best[idx]
             best[idx] = np.where(improved, phi[idx], best[idx])

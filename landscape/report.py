@@ -181,6 +181,110 @@ def write_count(result, out: Path, formats=("png",)) -> tuple[Path, dict]:
     return write_folder(out, "count-critical", fill)
 
 
+def points_csv(points) -> str:
+    """One row per critical point: value, index, kind, |grad|, hits, then x_1..x_n."""
+    if not points:
+        return "value,index,kind,grad_norm,hits\n"
+    n = len(points[0].x)
+    rows = ["value,index,kind,grad_norm,hits," + ",".join(f"x{i + 1}" for i in range(n))]
+    rows += [f"{p.value!r},{p.index},{p.kind},{p.grad_norm!r},{p.hits}," + ",".join(repr(float(v)) for v in p.x)
+             for p in points]
+    return "\n".join(rows) + "\n"
+
+
+def write_critical(survey, out: Path, formats=("png",)) -> tuple[Path, dict]:
+    """Write ``out/critical-FAMILY/``: three figures, results.json, points.csv and summary.md."""
+    from . import figures as figs
+
+    def fill(stage: Path) -> dict:
+        written = _draw(stage, [(name, draw, survey) for name, draw in figs.CRITICAL_FIGURES.items()],
+                        formats)
+        data = to_jsonable({**survey.to_dict(), "figures": written})
+        (stage / "results.json").write_text(dumps(data), encoding="utf-8")
+        (stage / "points.csv").write_text(points_csv(survey.critical.points), encoding="utf-8")
+        (stage / "summary.md").write_text("\n".join(critical_tables(data, markdown=True)) + "\n",
+                                          encoding="utf-8")
+        return data
+
+    return write_folder(out, f"critical-{survey.landscape.name}", fill)
+
+
+def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[str]:
+    """The lines of `landscape critical`'s report: totals, by index, by value."""
+    land, points = data["landscape"], data["critical_points"]
+    head = "# " if markdown else ""
+    params = ", ".join(f"{k} {v}" for k, v in land["params"].items() if k not in ("dim", "terms"))
+    box = " x ".join(f"[{lo:.4g}, {hi:.4g}]" for lo, hi in data["domain"][:3])
+    where = ("on the sphere |s|^2 = N" if data["manifold"] == "sphere" else
+             f"in {box}{' x ...' if len(data['domain']) > 3 else ''}")
+    ci = data["estimated_total_ci"]
+    stop = {"stable": "stopped early: the last batch found nothing new and the estimate equals the count",
+            "budget": "the start budget was spent"}[data["saturation"]["stop_reason"]]
+    lines = [f"{head}{land['name']}, N = {land['dim']}" + (f" ({params})" if params else ""), "",
+             f"{data['found']} critical points {where} from {data['starts']} starts "
+             f"({data['converged']} converged; {stop}).",
+             f"Estimated total {data['estimated_total']:.1f} [95% {ci[0]:.1f}, {ci[1]:.1f}] "
+             "(Chao1 from how often each point was re-found).",
+             ", ".join(f"{c} {k if c == 1 else _plural(k)}" for k, c in data["counts"].items() if c) + ".",
+             _morse_line(data["morse"])]
+    if data.get("count_bound") is not None:
+        lines.append(f"At most {data['count_bound']} exist (complex solutions: "
+                     + ("2 x Cartwright-Sturmfels eigenvector classes" if data["manifold"] == "sphere"
+                        else "Bezout (D-1)^N" if land["name"] == "polynomial" else "3^N") + ").")
+    lines.append("")
+    expected, se = data.get("expected_by_index"), data.get("expected_by_index_se")
+    exact = expected is not None and not any(se)
+    header = ["index k", "found"] + (["exact" if exact else "expected (Kac-Rice) ± se"] if expected else []) + \
+             ["lowest f", "median f"]
+    by_value: dict[int, list[float]] = {}
+    for p in points:
+        if p["kind"] != "degenerate":
+            by_value.setdefault(p["index"], []).append(p["value"])
+    table = []
+    for k, c in enumerate(data["by_index"]):
+        row = [str(k), str(c)]
+        if expected:
+            row.append(f"{expected[k]:.0f}" if exact else f"{expected[k]:.2f} ± {se[k]:.2f}")
+        vals = by_value.get(k, [])
+        row += [f"{min(vals):.6g}" if vals else "", f"{float(np.median(vals)):.6g}" if vals else ""]
+        table.append(row)
+    lines += (["## By index", ""] if markdown else ["By index:"]) + _grid(header, table, markdown)
+    shown = points if len(points) <= rows else points[:rows - 3] + [None] + points[-2:]
+    show_x = land["dim"] <= 4
+    header = ["f(x)", "index", "kind", "|grad f|", "hits"] + (["x"] if show_x else [])
+    table = []
+    for p in shown:
+        if p is None:
+            table.append(["…"] * len(header))
+            continue
+        row = [f"{p['value']:.8g}", str(p["index"]), p["kind"], f"{p['grad_norm']:.1e}", str(p["hits"])]
+        if show_x:
+            row.append(fmt(np.asarray(p["x"]), 5))
+        table.append(row)
+    title = "By value" + (f" (lowest {rows - 3} and highest 2 of {len(points)}; all in points.csv "
+                          "and --json)" if len(points) > rows else "")
+    lines += [""] + ([f"## {title}", ""] if markdown else [f"{title}:"]) + _grid(header, table, markdown)
+    if data.get("figures"):
+        lines += ["", "## Figures" if markdown else "Figures:", ""]
+        lines += [f"![{Path(f).stem}]({f})" if markdown else f"  {f}" for f in data["figures"]
+                  if f.endswith(".png")] or [f"  {f}" for f in data["figures"]]
+    return lines
+
+
+def _plural(kind: str) -> str:
+    return {"minimum": "minima", "maximum": "maxima", "saddle": "saddles"}.get(kind, kind)
+
+
+def _morse_line(m: dict) -> str:
+    s = f"Morse check: sum_k (-1)^k c_k = {m['alternating_sum']}"
+    if m["expected"] is None:
+        return s + " (no value is known for this landscape, so nothing to check)."
+    if m["holds"] is None:
+        return s + f", not checked: {m['degenerate']} degenerate point(s)."
+    return s + f", expected {m['expected']}: " + ("holds." if m["holds"] else
+                                                  "FAILS, so some critical points were missed.")
+
+
 def _draw(stage: Path, jobs, formats) -> list[str]:
     """Draw each (name, figure function, result) into stage in every format; the file names."""
     from . import figures as figs

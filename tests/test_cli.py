@@ -182,6 +182,17 @@ BAD_RUNS = [
     (["critical", "saddle-2d", "--domain", "1:-1,0:1"], "reversed"),
     (["critical", "saddle-2d", "--domain", "0:0,0:1"], "empty"),
     (["critical", "volcano"], "Invalid value for 'FAMILY'"),
+    (["critical", "saddle-2d", "--dim", "3"], "fixed dimension"),
+    (["critical", "separable", "--dim", "0"], "--dim must be a positive integer"),
+    (["critical", "separable", "--starts", "0"], "starts must be a positive integer"),
+    (["critical", "separable", "--jobs", "0"], "jobs must be a positive integer"),
+    (["critical", "separable", "--batch", "-4"], "batch must be a positive integer"),
+    (["critical", "pspin", "-p", "p=5"], "p must be 2, 3 or 4"),
+    (["critical", "pspin", "--dim", "80", "-p", "p=4"], "too many"),
+    (["critical", "pspin", "--dim", "1"], "dim must be an integer >= 2"),
+    (["critical", "polynomial", "-p", "kind=cubic"], "kind must be one of"),
+    (["critical", "polynomial", "--terms", "/nonexistent/terms.json"], "cannot read"),
+    (["critical", "separable", "--terms", "/nonexistent/terms.json"], "use it with the polynomial family"),
 ]
 
 
@@ -191,6 +202,25 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(args, message, tmp_path
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("text,message", [
+    ("{", "not valid JSON"),
+    ('{"terms": []}', "non-empty list"),
+    ('[[[1, 2], 3]]', 'must hold an object {"terms"'),
+    ('{"terms": [[[1, 2], 3.0], [[1], 1.0]]}', "same number"),
+    ('{"terms": [[[1, -2], 3.0]]}', "non-negative integer exponents"),
+    ('{"terms": [[[1, 2], "x"]]}', "term 1 must be"),
+    ('{"terms": [[[0, 0], 0.0]]}', "every coefficient is zero"),
+])
+def test_bad_terms_file_is_one_line(text, message, tmp_path):
+    path = tmp_path / "terms.json"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["critical", "polynomial", "--terms", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -150,34 +150,48 @@ class Polynomial(Landscape):
             h_exps, h_coef = _collect(np.concatenate(rows), np.concatenate(vals), n * n)
         else:
             h_exps, h_coef = np.zeros((1, n), dtype=np.int64), np.zeros((1, n * n))
-        object.__setattr__(self, "_tables", ((f_exps, f_coef[:, 0]), (g_exps, g_coef), (h_exps, h_coef)))
+        object.__setattr__(self, "_tables", tuple((self._factors(e), c) for e, c in
+                                                  ((f_exps, f_coef[:, 0]), (g_exps, g_coef), (h_exps, h_coef))))
+        object.__setattr__(self, "_gradient_terms", (g_exps, g_coef))
         top = int(exps.sum(axis=1).max())
-        object.__setattr__(self, "_max_power", int(exps.max()))
         object.__setattr__(self, "_degree", top)
         object.__setattr__(self, "_exps", exps)
         object.__setattr__(self, "_coefs", coefs)
 
     @staticmethod
-    def _monomials(x, exps, max_power):
-        """Values prod_j x_j^e_j of each exponent row: (..., U)."""
-        powers = x[..., None] ** np.arange(max_power + 1)  # (..., n, P)
-        cols = np.arange(x.shape[-1])
-        return np.prod(powers[..., cols, exps], axis=-1)
+    def _factors(exps: np.ndarray) -> np.ndarray:
+        """Each monomial as its variables with repetition, padded with n (the constant 1): (U, d)."""
+        n = exps.shape[1]
+        d = max(int(exps.sum(axis=1).max()), 1)
+        out = np.full((len(exps), d), n)
+        for u, e in enumerate(exps):
+            f = np.repeat(np.arange(n), e)
+            out[u, :len(f)] = f
+        return out
+
+    @staticmethod
+    def _monomials(x, factors):
+        """Values prod_j x_j^(e_j) of each monomial: (..., U), as d gathers from [x, 1]."""
+        x1 = np.concatenate([x, np.ones(x.shape[:-1] + (1,))], axis=-1)
+        out = x1[..., factors[:, 0]]
+        for c in range(1, factors.shape[1]):
+            out = out * x1[..., factors[:, c]]
+        return out
 
     def value(self, x):
         x = points(x, self.dim)
-        exps, coef = self._tables[0]
-        return self._monomials(x, exps, self._max_power) @ coef
+        factors, coef = self._tables[0]
+        return self._monomials(x, factors) @ coef
 
     def grad(self, x):
         x = points(x, self.dim)
-        exps, coef = self._tables[1]
-        return self._monomials(x, exps, self._max_power) @ coef
+        factors, coef = self._tables[1]
+        return self._monomials(x, factors) @ coef
 
     def hess(self, x):
         x = points(x, self.dim)
-        exps, coef = self._tables[2]
-        H = (self._monomials(x, exps, self._max_power) @ coef).reshape(x.shape[:-1] + (self.dim, self.dim))
+        factors, coef = self._tables[2]
+        H = (self._monomials(x, factors) @ coef).reshape(x.shape[:-1] + (self.dim, self.dim))
         return 0.5 * (H + np.swapaxes(H, -1, -2))
 
     def params(self) -> dict:

@@ -112,7 +112,7 @@ class PSpin(Landscape):
         _, dH, d2H = self._derivatives(s)
         Q = self.tangent_basis(s)
         radial = np.einsum("...i,...i->...", s, dH) / np.einsum("...i,...i->...", s, s)
-        H = np.einsum("...ia,...ij,...jb->...ab", Q, d2H, Q) - radial[..., None, None] * np.eye(self.dim - 1)
+        H = np.swapaxes(Q, -1, -2) @ d2H @ Q - radial[..., None, None] * np.eye(self.dim - 1)
         return 0.5 * (H + np.swapaxes(H, -1, -2))
 
     def tangent_basis(self, x):
