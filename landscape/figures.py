@@ -395,7 +395,8 @@ def saturation_figure(survey, ax=None):
         total = float(np.sum(survey.expected_by_index))
         exact = survey.expected_by_index_se is not None and not np.any(survey.expected_by_index_se)
         ax.axhline(total, color="black", ls="--", lw=1,
-                   label=f"{'exact' if exact else 'expected (Kac-Rice)'} total {total:.4g}")
+                   label=f"exact total {total:.4g}" if exact else
+                   f"expected total {total:.4g} (Kac-Rice, mean over random couplings)")
     ax.set_xscale("log")
     ax.set_xlabel("starts used")
     ax.set_ylabel("distinct critical points")

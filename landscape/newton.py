@@ -73,7 +73,7 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
         history = np.repeat(phi[:, None], memory, axis=1)
         best, since_best = phi.copy(), np.zeros(B, dtype=int)
         mu = np.zeros(B)
-        radius = np.full(B, max_step)
+        radius = np.full(B, float(max_step))
         converged = np.zeros(B, dtype=bool)
         active = np.isfinite(phi)
         for it in range(max_iter):

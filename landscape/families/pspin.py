@@ -177,7 +177,8 @@ def pspin_expected_counts(n: int, p: int, *, samples: int = 20000, seed: int = 0
     index (the eigenvectors +-v_k of a symmetric matrix). The GOE average is
     Monte Carlo over ``samples`` matrices; the t integral is exact, interval by
     interval between consecutive eigenvalues, from the polynomial prod(t - l_i)
-    and the truncated Gaussian moments. Returns (mean (N,), standard error (N,)).
+    and the truncated Gaussian moments; each sample is averaged with its mirror
+    (-G, -t), which has the same law. Returns (mean (N,), standard error (N,)).
     """
     from scipy.special import gammaln, ndtr
 
@@ -207,5 +208,6 @@ def pspin_expected_counts(n: int, p: int, *, samples: int = 20000, seed: int = 0
     integral = np.abs(integral) * sigma**m
     log_const = (math.log(2) + 0.5 * n * math.log(math.pi) - gammaln(n / 2)
                  + 0.5 * m * (math.log(p - 1) - math.log(2 * math.pi)))
-    values = math.exp(log_const) * integral
+    # (G, t) and (-G, -t) have the same law and swap index k with N-1-k: average the two
+    values = math.exp(log_const) * 0.5 * (integral + integral[:, ::-1])
     return values.mean(axis=0), values.std(axis=0, ddof=1) / math.sqrt(samples)

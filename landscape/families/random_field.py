@@ -57,6 +57,17 @@ class RandomField(Landscape):
             return tuple((-float(b), float(b)) for b in bound)
         return ((-3.0 * self.length, 3.0 * self.length),) * self.dim
 
+    def sample_starts(self, domain, count: int, seed) -> np.ndarray:
+        """Sobol starts where critical points are: |x_j| = |d_j phi| / mu, and d_j phi is
+        N(0, sigma_j^2) with sigma_j^2 = sum_m w_mj^2 / M, so the starts fill the box
+        |x_j| <= 4.5 sigma_j / mu (within ``domain``), far smaller than the rigorous bound."""
+        box = np.asarray(domain, dtype=float)
+        if self.mu > 0:
+            half = 4.5 * np.sqrt(np.mean(self._w**2, axis=0)) / self.mu
+            box = np.stack([np.maximum(box[:, 0], -half), np.minimum(box[:, 1], half)], axis=1)
+            box = np.where(box[:, :1] < box[:, 1:], box, np.asarray(domain, dtype=float))
+        return super().sample_starts(box, count, seed)
+
     def _phase(self, x):
         t = points(x, self.dim) @ self._w.T  # (..., M)
         return np.cos(t), np.sin(t)
