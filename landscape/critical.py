@@ -234,7 +234,7 @@ class Saturation:
     Per batch: cumulative starts, distinct points found, and the Chao1
     estimate of the total with its 95% interval. ``curve_starts`` and
     ``curve_found`` are the distinct points found against starts used, start by
-    start (thinned to at most ~400 points). ``stop_reason`` is "stable" (a batch
+    start (thinned to at most 400 points, evenly spaced in log(starts)). ``stop_reason`` is "stable" (a batch
     found nothing new and the estimate equals the count) or "budget".
     """
 
@@ -381,8 +381,7 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
         if executor:
             executor.shutdown()
     found_curve = np.cumsum(np.concatenate(curve))
-    step = max(1, len(found_curve) // 400)
-    at = np.unique(np.r_[np.arange(step, len(found_curve) + 1, step), len(found_curve)])
+    at = np.unique(np.geomspace(1, len(found_curve), 400).round().astype(int))
     saturation = Saturation(
         starts=tuple(r[0] for r in rows), found=tuple(r[1] for r in rows),
         estimate=tuple(r[2] for r in rows), low=tuple(r[3] for r in rows), high=tuple(r[4] for r in rows),

@@ -374,7 +374,7 @@ def index_value_figure(survey, ax=None):
     ax.set_xlabel("value f at the critical point")
     ax.set_ylabel(f"index fraction k / {m}")
     ax.set_ylim(-0.05, 1.05)
-    ax.set_title(f"{_title(survey)}: index against value, {len(pts)} points")
+    ax.set_title(f"{_title(survey)}\nindex against value at {len(pts)} critical points", fontsize=11)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     return fig
@@ -400,8 +400,9 @@ def saturation_figure(survey, ax=None):
     ax.set_xscale("log")
     ax.set_xlabel("starts used")
     ax.set_ylabel("distinct critical points")
-    ax.set_title(f"{_title(survey)}: saturation ({sat.stop_reason})")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(f"{_title(survey)}\ndistinct points against starts (search stopped: {sat.stop_reason})",
+                 fontsize=11)
+    ax.legend(fontsize=8, loc="center right")
     ax.grid(alpha=0.3, which="both")
     return fig
 
@@ -433,7 +434,7 @@ def spectra_figure(survey, ax=None):
     ax.set_xlabel("eigenvalue number (ascending)")
     ax.set_ylabel("Hessian eigenvalue" + (" (Riemannian, tangent space)"
                                            if survey.landscape.manifold != "euclidean" else ""))
-    ax.set_title(f"{_title(survey)}: spectra at critical points")
+    ax.set_title(f"{_title(survey)}\nHessian spectra at two critical points", fontsize=11)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     return fig

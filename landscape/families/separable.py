@@ -68,11 +68,11 @@ class Separable(Landscape):
 
     def grad(self, x):
         y = points(x, self.dim) @ self._R
-        return (y**3 - y + self._a) @ self._R.T
+        return (y * y * y - y + self._a) @ self._R.T
 
     def hess(self, x):
         y = points(x, self.dim) @ self._R
-        H = np.einsum("ik,...k,jk->...ij", self._R, 3 * y**2 - 1, self._R)
+        H = (self._R * (3 * y * y - 1)[..., None, :]) @ self._R.T  # R diag(w'') R^T
         return 0.5 * (H + np.swapaxes(H, -1, -2))
 
     def well_roots(self) -> np.ndarray:
