@@ -348,6 +348,9 @@ def inspect(family, params, at, as_json):
     x = np.array(parse_numbers(at, "--at"))
     if x.size != land.dim:
         raise LandscapeError(f"--at: {family} needs {land.dim} coordinates, got {x.size}")
+    given, x = x, land.project(x)
+    if not np.all(np.isfinite(x)):
+        raise LandscapeError(f"--at: {family} lives on a {land.manifold}; the origin has no projection onto it")
     H = land.hess(x)
     spec = spectrum(H)
     data = {"landscape": land.describe(), "x": x, "value": float(land.value(x)),
@@ -359,6 +362,10 @@ def inspect(family, params, at, as_json):
         _echo_json(data)
         return
     click.echo(f"{family} at {fmt(x)}")
+    if land.manifold != "euclidean":
+        click.echo(f"  (the point of the {land.manifold} nearest to {fmt(given)}; gradient and Hessian are "
+                   f"Riemannian, the Hessian in an orthonormal basis of the {land.tangent_dim}-dimensional "
+                   "tangent space)")
     click.echo(f"  value        {data['value'] + 0.0:.10g}")
     click.echo(f"  gradient     {fmt(data['gradient'], 8)}   |grad| = {np.linalg.norm(data['gradient']):.3g}")
     click.echo("  hessian      " + "\n               ".join(fmt(row, 8) for row in H))

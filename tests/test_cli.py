@@ -160,6 +160,15 @@ def test_critical_with_family_parameters():
     np.testing.assert_allclose(sorted(p["eigenvalues"]), [-4, -2, 1, 3], atol=1e-12)
 
 
+def test_inspect_projects_onto_the_sphere():
+    """pspin: a point off the sphere is projected to |s|^2 = N; the gradient is tangent there
+    and the Hessian acts on the (N-1)-dimensional tangent space."""
+    data = json.loads(invoke("inspect", "pspin", "--at", "2,0,0", "--json").stdout)
+    np.testing.assert_allclose(data["x"], [3**0.5, 0, 0], rtol=1e-15)
+    assert abs(np.dot(data["gradient"], data["x"])) < 1e-12
+    assert np.shape(data["hessian"]) == (2, 2) and len(data["eigenvalues"]) == 2
+
+
 def test_inspect_json():
     data = json.loads(invoke("inspect", "saddle-2d", "--at", "0,0", "--json").stdout)
     assert set(data) >= {"x", "value", "gradient", "hessian", "eigenvalues", "eigenvectors", "index", "kind"}
@@ -183,6 +192,7 @@ BAD_RUNS = [
     (["critical", "saddle-2d", "--domain", "0:0,0:1"], "empty"),
     (["critical", "volcano"], "Invalid value for 'FAMILY'"),
     (["critical", "saddle-2d", "--dim", "3"], "fixed dimension"),
+    (["inspect", "pspin", "--at", "0,0,0"], "no projection"),
     (["critical", "separable", "--dim", "0"], "--dim must be a positive integer"),
     (["critical", "separable", "--starts", "0"], "starts must be a positive integer"),
     (["critical", "separable", "--jobs", "0"], "jobs must be a positive integer"),

@@ -59,6 +59,10 @@ class Landscape:
         """Orthonormal basis (..., dim, tangent_dim) of the tangent space; None in R^n."""
         return None
 
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """The nearest point of the landscape's manifold (x itself in R^n)."""
+        return x
+
     def retract(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
         """The point reached from x by the step v (x + v in R^n)."""
         return x + v

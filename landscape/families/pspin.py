@@ -129,6 +129,12 @@ class PSpin(Landscape):
         R = np.eye(self.dim) - 2 * w[..., :, None] * w[..., None, :] / np.einsum("...i,...i->...", w, w)[..., None, None]
         return R[..., :, :-1]
 
+    def project(self, x):
+        """r x / |x|: the point of the sphere in the direction of x."""
+        x = points(x, self.dim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.radius * x / np.linalg.norm(x, axis=-1, keepdims=True)
+
     def retract(self, x, v):
         """Move along the tangent vector v and return to the sphere: r (x + v) / |x + v|."""
         y = x + v
