@@ -97,7 +97,6 @@ def phc_comparison(dims, seeds, jobs) -> None:
     print("1. Coercive random quartics: the complete real critical set, engine vs PHCpack `phc -b`")
     print(f"{'N':>2} {'seed':>4} {'complex':>7} {'real (phc)':>10} {'engine found':>12} {'of phc':>6} "
           f"{'extra':>5} {'phc s':>7} {'engine s':>8} {'phc/engine':>10}  Morse")
-    find_critical_points(build("polynomial", {"dim": 2}), starts=2048)  # warm-up: imports, caches
     with tempfile.TemporaryDirectory() as tmp:
         for n in dims:
             ratios = []
@@ -191,6 +190,7 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="parts to skip, e.g. 2,3")
     args = parser.parse_args()
     skip = set(args.skip.split(","))
+    find_critical_points(build("polynomial", {"dim": 2}), starts=2048)  # warm-up: imports, caches
     if "1" not in skip:
         phc_comparison([int(v) for v in args.phc_dims.split(",")], args.seeds, args.jobs)
     if "2" not in skip:
