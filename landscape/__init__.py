@@ -4,7 +4,7 @@ The public API; every name here is importable without matplotlib (figures are in
 landscape.figures) and without scipy until a search is run.
 """
 
-from .critical import CriticalPoint, CriticalSet, find_critical_points
+from .critical import CriticalPoint, CriticalSet, Survey, find_critical_points, survey
 from .dynamics import Trajectory, escape_step, iterate, run, stall_steps
 from .errors import LandscapeError
 from .families import LANDSCAPES, Landscape, build
@@ -17,4 +17,5 @@ __all__ = [
     "Optimizer", "Spectrum", "Trajectory", "build", "chain", "classify_eigenvalues",
     "escape_step", "find_critical_points", "gd", "iterate", "linearised_iterate",
     "predicted_escape_step", "run", "scale", "spectrum", "stability_bound", "stall_steps",
+    "Survey", "survey",
 ]

@@ -278,7 +278,9 @@ def count_critical(dim, model, enumerate_all, samples, family, params, starts, s
     figure_formats = _formats(formats) if out is not None else None
     progress = _Progress()
     try:
-        result = count(dim, model, enumerate_all=enumerate_all, samples=samples, seed=seed,
+        # indices count the negative eigenvalues of the Hessian, (N-1) x (N-1) on a sphere
+        hessian_dim = land.tangent_dim if land is not None else dim
+        result = count(hessian_dim, model, enumerate_all=enumerate_all, samples=samples, seed=seed,
                        landscape=land, starts=starts, curves=out is not None, progress=progress)
     finally:
         progress.close()

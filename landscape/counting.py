@@ -499,7 +499,8 @@ class LandscapeCount:
 
     @property
     def dim(self) -> int:
-        return self.landscape.dim
+        """The size of the Hessians counted: N in R^N, N - 1 on the sphere (pspin)."""
+        return self.landscape.tangent_dim
 
     @property
     def found_by_index(self) -> list[int]:

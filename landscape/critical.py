@@ -234,8 +234,9 @@ class Saturation:
     Per batch: cumulative starts, distinct points found, and the Chao1
     estimate of the total with its 95% interval. ``curve_starts`` and
     ``curve_found`` are the distinct points found against starts used, start by
-    start (thinned to at most 400 points, evenly spaced in log(starts)). ``stop_reason`` is "stable" (a batch
-    found nothing new and the estimate equals the count) or "budget".
+    start (thinned to at most 400 points, evenly spaced in log(starts)).
+    ``stop_reason`` is "stable" (a batch found nothing new, the estimate equals
+    the count and the Morse sum is met) or "budget".
     """
 
     starts: tuple[int, ...]

@@ -218,10 +218,12 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
     where = ("on the sphere |s|^2 = N" if data["manifold"] == "sphere" else
              f"in {box}{' x ...' if len(data['domain']) > 3 else ''}")
     ci = data["estimated_total_ci"]
-    stop = {"stable": "stopped early: the last batch found nothing new and the estimate equals the count",
+    stop = {"stable": "stopped early: the last batch found nothing new, the estimate equals the count "
+                      "and the Morse sum is met where it is known",
             "budget": "the start budget was spent"}[data["saturation"]["stop_reason"]]
     lines = [f"{head}{land['name']}, N = {land['dim']}" + (f" ({params})" if params else ""), "",
-             f"{data['found']} critical points {where} from {data['starts']} starts "
+             f"{data['found']} critical point{'' if data['found'] == 1 else 's'} {where} "
+             f"from {data['starts']} starts "
              f"({data['converged']} converged; {stop}).",
              f"Estimated total {data['estimated_total']:.1f} [95% {ci[0]:.1f}, {ci[1]:.1f}] "
              "(Chao1 from how often each point was re-found).",
@@ -397,7 +399,8 @@ def count_tables(data: dict, markdown: bool = False) -> list[str]:
         land = data["landscape"]
         params = ", ".join(f"{k} {v}" for k, v in land["params"].items() if k != "dim")
         ci = data["estimated_total_ci"]
-        lines += [f"{head}{land['name']} landscape, N = {n} ({params})", "",
+        size = "" if land["dim"] == n else f"; its Hessians act on the {n}-dimensional tangent space"
+        lines += [f"{head}{land['name']} landscape, N = {land['dim']} ({params}{size})", "",
                   f"{data['found']} critical points found from {data['starts']} starts "
                   f"({data['converged']} converged); estimated total {data['estimated_total']:.1f} "
                   f"[95% {ci[0]:.1f}, {ci[1]:.1f}] (Chao1 from re-finds, a lower bound)"
@@ -421,9 +424,8 @@ def count_tables(data: dict, markdown: bool = False) -> list[str]:
         lines += _grid(header, rows, markdown)
         kinds = [(data["minima"], "minimum", "minima"), (data["saddles"], "saddle", "saddles"),
                  (data["maxima"], "maximum", "maxima"), (data["degenerate"], "degenerate", "degenerate")]
-        lines += ["", ", ".join(f"{c} {one if c == 1 else many}" for c, one, many in kinds)
-                  + f"; Morse sum Σ(-1)^k c_k = {data['morse_sum']} "
-                      "(1 on a landscape that is bounded below and grows at infinity)."]
+        lines += ["", ", ".join(f"{c} {one if c == 1 else many}" for c, one, many in kinds) + ".",
+                  _morse_line(data["morse"])]
     else:
         ci = data["ci"]
         lines += [f"{head}N = {n}, model {model}: {data['samples']} random Hessians (seed {data['seed']})",

@@ -150,7 +150,7 @@ def test_critical_json():
 def test_critical_table_and_domain():
     result = invoke("critical", "saddle-2d", "--domain=-1:1,0.5:2")
     assert result.exit_code == 0
-    assert "1 critical points" in result.output and "minimum" in result.output and "saddle " not in result.output
+    assert "1 critical point in" in result.output and "minimum" in result.output and "saddle " not in result.output
 
 
 def test_critical_with_family_parameters():

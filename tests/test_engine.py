@@ -185,3 +185,16 @@ def test_critical_out_writes_figures_table_and_csv(tmp_path):
     assert rows[0].startswith("value,index,kind") and len(rows) == 28
     assert "| index k | found | exact |" in (folder / "summary.md").read_text()
     assert "27 critical points" in result.output and "Morse check" in result.output
+
+
+def test_count_critical_on_the_sphere_compares_with_tangent_hessians():
+    """count-critical --landscape pspin: indices run over the N-1 tangent directions, and the
+    coin-flip comparison is C(N-1, k) / 2^(N-1) of the points found."""
+    result = CliRunner().invoke(cli, ["count-critical", "--dim", "5", "--landscape", "pspin", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["dim"] == 4 and data["landscape"]["dim"] == 5 and len(data["found_by_index"]) == 5
+    found = data["found"]
+    np.testing.assert_allclose(data["expected_by_index_binomial"],
+                               [found * math.comb(4, k) / 16 for k in range(5)], rtol=1e-12)
+    assert data["morse"] == {"alternating_sum": 2, "expected": 2, "degenerate": 0, "holds": True}
