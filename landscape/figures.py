@@ -370,7 +370,8 @@ def index_value_figure(survey, ax=None):
     means = np.array([k[which == b].mean() for b in range(len(edges) - 1) if np.any(which == b)])
     ax.plot(centres, means, "o-", color="black", lw=1.5, ms=4, label="mean index fraction per value bin")
     for kind in ("minimum", "saddle", "maximum"):
-        ax.scatter([], [], s=22, color=KIND_STYLE[kind]["color"], label=kind)
+        if any(p.kind == kind for p in pts):
+            ax.scatter([], [], s=22, color=KIND_STYLE[kind]["color"], label=kind)
     ax.set_xlabel("value f at the critical point")
     ax.set_ylabel(f"index fraction k / {m}")
     ax.set_ylim(-0.05, 1.05)
