@@ -428,13 +428,16 @@ class Survey:
     expected_by_index (with its standard error): the exact or expected number
     of critical points of each index where the family knows it (separable:
     exact; p-spin: the Kac-Rice expectation over the random couplings).
-    count_bound: the most critical points there can be (complex solutions).
+    expected_value_by_index: the expected mean value of the points of each
+    index (p-spin: Kac-Rice). count_bound: the most critical points there can
+    be (complex solutions).
     """
 
     landscape: object
     critical: CriticalSet
     expected_by_index: np.ndarray | None = None
     expected_by_index_se: np.ndarray | None = None
+    expected_value_by_index: np.ndarray | None = None
     count_bound: int | None = None
 
     def to_dict(self) -> dict:
@@ -443,6 +446,7 @@ class Survey:
                **self.critical.to_dict()}
         out["expected_by_index"] = self.expected_by_index
         out["expected_by_index_se"] = self.expected_by_index_se
+        out["expected_value_by_index"] = self.expected_value_by_index
         out["count_bound"] = self.count_bound
         return out
 
@@ -455,4 +459,5 @@ def survey(landscape, domain=None, *, starts: int = 65536, seed: int = 0, batch:
     expected = landscape.expected_index_counts()
     mean, se = expected if expected is not None else (None, None)
     return Survey(landscape=landscape, critical=found, expected_by_index=mean,
-                  expected_by_index_se=se, count_bound=landscape.count_bound())
+                  expected_by_index_se=se, expected_value_by_index=landscape.expected_index_values(),
+                  count_bound=landscape.count_bound())

@@ -369,6 +369,9 @@ def index_value_figure(survey, ax=None):
     centres = np.array([v[which == b].mean() for b in range(len(edges) - 1) if np.any(which == b)])
     means = np.array([k[which == b].mean() for b in range(len(edges) - 1) if np.any(which == b)])
     ax.plot(centres, means, "o-", color="black", lw=1.5, ms=4, label="mean index fraction per value bin")
+    if survey.expected_value_by_index is not None:
+        ax.plot(survey.expected_value_by_index, np.arange(m + 1) / m, "--", color="#4575b4", lw=1.5,
+                label="Kac-Rice: mean value of the index-k points")
     for kind in ("minimum", "saddle", "maximum"):
         if any(p.kind == kind for p in pts):
             ax.scatter([], [], s=22, color=KIND_STYLE[kind]["color"], label=kind)

@@ -236,8 +236,9 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
     lines.append("")
     expected, se = data.get("expected_by_index"), data.get("expected_by_index_se")
     exact = expected is not None and not any(se)
+    mean_values = data.get("expected_value_by_index")
     header = ["index k", "found"] + (["exact" if exact else "expected (Kac-Rice) ± se"] if expected else []) + \
-             ["lowest f", "median f"]
+             ["lowest f", "mean f"] + (["expected mean f"] if mean_values else [])
     by_value: dict[int, list[float]] = {}
     for p in points:
         if p["kind"] != "degenerate":
@@ -248,7 +249,9 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
         if expected:
             row.append(f"{expected[k]:.0f}" if exact else f"{expected[k]:.2f} ± {se[k]:.2f}")
         vals = by_value.get(k, [])
-        row += [f"{min(vals):.6g}" if vals else "", f"{float(np.median(vals)):.6g}" if vals else ""]
+        row += [f"{min(vals):.6g}" if vals else "", f"{float(np.mean(vals)):.6g}" if vals else ""]
+        if mean_values:
+            row.append(f"{mean_values[k]:.4g}")
         table.append(row)
     lines += (["## By index", ""] if markdown else ["By index:"]) + _grid(header, table, markdown)
     shown = points if len(points) <= rows else points[:rows - 3] + [None] + points[-2:]

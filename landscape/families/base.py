@@ -93,6 +93,10 @@ class Landscape:
         """(mean, standard error) of the number of critical points of each index, or None."""
         return None
 
+    def expected_index_values(self):
+        """The expected mean value of the critical points of each index, or None."""
+        return None
+
     def count_bound(self) -> int | None:
         """The most isolated critical points the landscape can have (complex count), or None."""
         return None

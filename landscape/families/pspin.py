@@ -160,14 +160,35 @@ class PSpin(Landscape):
         return 2 * self.complex_eigenvector_count()
 
     def expected_index_counts(self, samples: int = 20000, seed: int = 0):
-        """E[number of critical points of index k], k = 0..N-1, by the Kac-Rice formula.
-
-        See ``pspin_expected_counts``; returns (mean (N,), standard error (N,)).
-        """
+        """(E[number of critical points of index k], standard error), k = 0..N-1, by Kac-Rice."""
         return pspin_expected_counts(self.dim, self.p, samples=samples, seed=seed)
+
+    def expected_index_values(self, samples: int = 20000, seed: int = 0):
+        """The mean value H of the critical points of index k, k = 0..N-1, by Kac-Rice."""
+        return pspin_kac_rice(self.dim, self.p, samples=samples, seed=seed).values
+
+
+@dataclass(frozen=True)
+class KacRice:
+    """Kac-Rice expectations for the p-spin, per index k = 0..N-1 (see ``pspin_kac_rice``).
+
+    counts: E[number of critical points of index k], with its Monte Carlo
+    standard error counts_se; values: the mean value H of those points,
+    E[sum of H over index-k points] / E[number of them].
+    """
+
+    counts: np.ndarray
+    counts_se: np.ndarray
+    values: np.ndarray
 
 
 def pspin_expected_counts(n: int, p: int, *, samples: int = 20000, seed: int = 0):
+    """(E[number of index k], standard error), k = 0..N-1: see ``pspin_kac_rice``."""
+    kr = pspin_kac_rice(n, p, samples=samples, seed=seed)
+    return kr.counts, kr.counts_se
+
+
+def pspin_kac_rice(n: int, p: int, *, samples: int = 20000, seed: int = 0) -> KacRice:
     """Kac-Rice expectation of the critical points of each index of the p-spin on the sphere.
 
     At a point of the sphere of radius sqrt(N) the Riemannian gradient is
@@ -178,13 +199,14 @@ def pspin_expected_counts(n: int, p: int, *, samples: int = 20000, seed: int = 0
         E Crt_k = |S^{N-1}| N^{(N-1)/2} (2 pi p)^{-(N-1)/2} (p(p-1)/N)^{(N-1)/2}
                   E[ |det(G - t I)| 1{#eig(G) < t = k} ],   t ~ N(0, p / (p-1)),
 
-    with |S^{N-1}| = 2 pi^{N/2} / Gamma(N/2): the finite-N form of Auffinger,
-    Ben Arous and Cerny (2013, eq. 2.6). For p = 2 it is exactly 2 of each
-    index (the eigenvectors +-v_k of a symmetric matrix). The GOE average is
-    Monte Carlo over ``samples`` matrices; the t integral is exact, interval by
-    interval between consecutive eigenvalues, from the polynomial prod(t - l_i)
-    and the truncated Gaussian moments; each sample is averaged with its mirror
-    (-G, -t), which has the same law. Returns (mean (N,), standard error (N,)).
+    with |S^{N-1}| = 2 pi^{N/2} / Gamma(N/2) and the value H = N u =
+    t sqrt(N (p-1) / p): the finite-N form of Auffinger, Ben Arous and Cerny
+    (2013, eq. 2.6). For p = 2 it is exactly 2 of each index (the eigenvectors
+    +-v_k of a symmetric matrix). The GOE average is Monte Carlo over
+    ``samples`` matrices; the t integrals (of |det| and of t |det|) are exact,
+    interval by interval between consecutive eigenvalues, from the polynomial
+    prod(t - l_i) and the truncated Gaussian moments; each sample is averaged
+    with its mirror (-G, -t), which has the same law.
     """
     from scipy.special import gammaln, ndtr
 
@@ -207,13 +229,18 @@ def pspin_expected_counts(n: int, p: int, *, samples: int = 20000, seed: int = 0
     xa, xb = np.where(finite_a, a, 0.0), np.where(finite_b, b, 0.0)
     # int_a^b z^j phi(z) dz = (j - 1) int_a^b z^{j-2} phi - [z^{j-1} phi]_a^b
     moments = [ndtr(b) - ndtr(a), ga - gb]
-    for j in range(2, m + 1):
+    for j in range(2, m + 2):
         moments.append((j - 1) * moments[j - 2] - (xb ** (j - 1) * gb - xa ** (j - 1) * ga))
-    integral = sum(coef[:, m - j, None] * moments[j] for j in range(m + 1))
-    # prod(z - z_i) has sign (-1)^(m - k) on the interval with k eigenvalues below
-    integral = np.abs(integral) * sigma**m
+    # prod(z - z_i) has one sign on each interval, so |integral| = integral of |prod|
+    integral = np.abs(sum(coef[:, m - j, None] * moments[j] for j in range(m + 1)))
+    first = sum(coef[:, m - j, None] * moments[j + 1] for j in range(m + 1))  # int z prod(z - z_i) phi
+    first *= np.sign(sum(coef[:, m - j, None] * moments[j] for j in range(m + 1)))
     log_const = (math.log(2) + 0.5 * n * math.log(math.pi) - gammaln(n / 2)
                  + 0.5 * m * (math.log(p - 1) - math.log(2 * math.pi)))
-    # (G, t) and (-G, -t) have the same law and swap index k with N-1-k: average the two
-    values = math.exp(log_const) * 0.5 * (integral + integral[:, ::-1])
-    return values.mean(axis=0), values.std(axis=0, ddof=1) / math.sqrt(samples)
+    const = math.exp(log_const) * sigma**m
+    # (G, t) and (-G, -t) have the same law and swap index k with N-1-k (and t with -t)
+    counts = const * 0.5 * (integral + integral[:, ::-1])
+    first = 0.5 * (first - first[:, ::-1])
+    mean = counts.mean(axis=0)
+    values = sigma * math.sqrt(n * (p - 1) / p) * const * first.mean(axis=0) / np.where(mean > 0, mean, np.nan)
+    return KacRice(counts=mean, counts_se=counts.std(axis=0, ddof=1) / math.sqrt(samples), values=values)
