@@ -172,7 +172,7 @@ def critical(family, dim, params, terms_file, domain, starts, batch, jobs, seed,
     gives one), the estimated total, the Morse check, and the points by value.
     """
     from .critical import survey
-    from .report import critical_tables
+    from .report import critical_tables, to_jsonable
 
     land = _build_for_search(family, dim, parse_params(params), terms_file)
     box = parse_domain(domain) if domain is not None else None
@@ -186,17 +186,14 @@ def critical(family, dim, params, terms_file, domain, starts, batch, jobs, seed,
     if out is not None:
         from .report import write_critical
 
-        folder, data = write_critical(result, out, figure_formats)
-        click.echo(f"wrote {folder}/ ({', '.join(data['figures'] + ['results.json', 'points.csv', 'summary.md'])})",
+        folder, written = write_critical(result, out, figure_formats)
+        click.echo(f"wrote {folder}/ ({', '.join(written['figures'] + ['results.json', 'points.csv', 'summary.md'])})",
                    err=True)
+    data = to_jsonable(result.to_dict())
     if as_json:
-        from .report import to_jsonable
-
-        _echo_json(to_jsonable(result.to_dict()))
-        return
-    from .report import to_jsonable
-
-    click.echo("\n".join(critical_tables(to_jsonable(result.to_dict()))))
+        _echo_json(data)
+    else:
+        click.echo("\n".join(critical_tables(data)))
 
 
 def _build_for_search(family: str, dim: int | None, settings: dict, terms_file: str | None):
@@ -394,13 +391,6 @@ def report(out, formats):
         spec = load(resolve(name)).with_overrides(formats=formats)
         folder, _ = write_scenario(run_scenario(spec), out, spec.formats)
         click.echo(f"wrote {folder}/", err=True)
-
-
-def _table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths)))
-    for r in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)))
 
 
 def main() -> None:

@@ -269,11 +269,16 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
     title = "By value" + (f" (lowest {rows - 3} and highest 2 of {len(points)}; all in points.csv "
                           "and --json)" if len(points) > rows else "")
     lines += [""] + ([f"## {title}", ""] if markdown else [f"{title}:"]) + _grid(header, table, markdown)
-    if data.get("figures"):
-        lines += ["", "## Figures" if markdown else "Figures:", ""]
-        lines += [f"![{Path(f).stem}]({f})" if markdown else f"  {f}" for f in data["figures"]
-                  if f.endswith(".png")] or [f"  {f}" for f in data["figures"]]
-    return lines
+    return lines + _figure_lines(data, markdown)
+
+
+def _figure_lines(data: dict, markdown: bool) -> list[str]:
+    """The figures written, as Markdown images (PNGs) or an indented list."""
+    if not data.get("figures"):
+        return []
+    lines = ["", "## Figures" if markdown else "Figures:", ""]
+    return lines + ([f"![{Path(f).stem}]({f})" if markdown else f"  {f}" for f in data["figures"]
+                     if f.endswith(".png")] or [f"  {f}" for f in data["figures"]])
 
 
 def _plural(kind: str) -> str:
@@ -468,8 +473,4 @@ def count_tables(data: dict, markdown: bool = False) -> list[str]:
         lines += ["", f"GOE P(minimum) exactly for N = 1..{curves['dims'][-1]}: the fit "
                       f"ln P = -θN² + aN + b ln N + c over the upper half gives θ = {curves['theta_fit']:.6f} "
                       f"against ln(3)/4 = {curves['theta_limit']:.6f}."]
-    if data.get("figures"):
-        lines += ["", "## Figures" if markdown else "Figures:", ""]
-        lines += [f"![{Path(f).stem}]({f})" if markdown else f"  {f}" for f in data["figures"]
-                  if f.endswith(".png")] or [f"  {f}" for f in data["figures"]]
-    return lines
+    return lines + _figure_lines(data, markdown)
