@@ -73,8 +73,9 @@ class Polynomial(Landscape):
                                                     for e, c in zip(exps, coefs)))
         else:
             exps, coefs = self._draw()
-        keep = coefs != 0
-        exps, coefs = exps[keep], coefs[keep]
+        exps, coefs = _collect(exps, coefs[:, None], 1)  # equal exponents add up
+        keep = coefs[:, 0] != 0
+        exps, coefs = exps[keep], coefs[keep, 0]
         if len(exps) == 0:
             raise LandscapeError("polynomial: every coefficient is zero")
         self._compile(exps, coefs)
@@ -128,7 +129,6 @@ class Polynomial(Landscape):
     def _compile(self, exps, coefs):
         """Coefficient matrices of f, grad f and Hess f over their own monomials."""
         n = exps.shape[1]
-        f_exps, f_coef = _collect(exps, coefs[:, None], 1)
         rows, vals = [], []
         for j in range(n):
             has = exps[:, j] > 0
@@ -151,7 +151,7 @@ class Polynomial(Landscape):
         else:
             h_exps, h_coef = np.zeros((1, n), dtype=np.int64), np.zeros((1, n * n))
         object.__setattr__(self, "_tables", tuple((self._factors(e), c) for e, c in
-                                                  ((f_exps, f_coef[:, 0]), (g_exps, g_coef), (h_exps, h_coef))))
+                                                  ((exps, coefs), (g_exps, g_coef), (h_exps, h_coef))))
         object.__setattr__(self, "_gradient_terms", (g_exps, g_coef))
         top = int(exps.sum(axis=1).max())
         object.__setattr__(self, "_degree", top)
