@@ -327,16 +327,17 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     total estimated (Chao1 over symmetry orbits, from how often each was
     re-found); the search stops early once a batch finds nothing new, the
     estimate equals the count and the Morse sum (where the topology fixes it)
-    is met; a Morse sum not yet met means points are missing, so it goes on. Each batch is solved in chunks of SOLVE_CHUNK
-    starts, on ``jobs`` processes: the result is the same for any ``jobs``.
-    ``progress(k)`` is called after each chunk of k starts.
+    is met; a Morse sum not yet met means points are missing, so it goes on.
+    Each batch is solved in chunks of SOLVE_CHUNK starts, on ``jobs``
+    processes: the result is the same for any ``jobs``. ``progress(k)`` is
+    called after each chunk of k starts.
 
     Tolerances come from the landscape: gtol = 1e-9 x the median |grad f| over
     the first batch, merge distance = 1e-6 x the box diagonal. Every reported
     point has |grad f| <= gtol (images added by symmetry are checked too).
     """
     domain = check_domain(landscape.domain if domain is None else domain, landscape.dim)
-    for name, value in (("starts", starts), ("batch", batch or 1), ("jobs", jobs)):
+    for name, value in (("starts", starts), ("batch", 1 if batch is None else batch), ("jobs", jobs)):
         if value < 1:
             raise LandscapeError(f"{name} must be a positive integer, got {value}")
     box = np.asarray(domain)

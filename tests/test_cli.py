@@ -197,6 +197,7 @@ BAD_RUNS = [
     (["critical", "separable", "--starts", "0"], "starts must be a positive integer"),
     (["critical", "separable", "--jobs", "0"], "jobs must be a positive integer"),
     (["critical", "separable", "--batch", "-4"], "batch must be a positive integer"),
+    (["critical", "separable", "--batch", "0"], "batch must be a positive integer"),
     (["critical", "pspin", "-p", "p=5"], "p must be 2, 3 or 4"),
     (["critical", "pspin", "--dim", "80", "-p", "p=4"], "too many"),
     (["critical", "pspin", "--dim", "1"], "dim must be an integer >= 2"),
