@@ -67,8 +67,12 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
     """
     x = np.array(x0, dtype=float)
     B = x.shape[0]
+    # a family whose gradient and Hessian share most of their cost evaluates both at each
+    # trial point and keeps the Hessian of accepted ones; otherwise the Hessian is evaluated
+    # once per iteration at the current points (no work lost on rejected steps)
+    joint = landscape.joint_derivatives
     with np.errstate(all="ignore"):
-        g = landscape.grad(x)
+        g, hess = landscape.derivatives(x) if joint else (landscape.grad(x), None)
         phi = np.einsum("bi,bi->b", g, g)
         history = np.repeat(phi[:, None], memory, axis=1)
         best, since_best = phi.copy(), np.zeros(B, dtype=int)
@@ -80,7 +84,7 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
             idx = np.flatnonzero(active)
             if idx.size == 0:
                 break
-            H = landscape.hess(x[idx])
+            H = hess[idx] if joint else landscape.hess(x[idx])
             Q, gq = _tangent(landscape, x[idx], g[idx])
             s = _step(H, gq, mu[idx])
             size2 = np.einsum("bij,bij->b", H, H)  # |H|_F^2, the curvature scale for mu
@@ -90,11 +94,13 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
             if Q is not None:
                 s = np.einsum("bnm,bm->bn", Q, s)
             x_new = landscape.retract(x[idx], s)
-            g_new = landscape.grad(x_new)
+            g_new, H_new = landscape.derivatives(x_new) if joint else (landscape.grad(x_new), None)
             phi_new = np.einsum("bi,bi->b", g_new, g_new)
             accept = np.isfinite(phi_new) & np.isfinite(snorm) & (phi_new < history[idx].max(-1))
             a, r = idx[accept], idx[~accept]
             x[a], g[a], phi[a] = x_new[accept], g_new[accept], phi_new[accept]
+            if joint:
+                hess[a] = H_new[accept]
             history[a, it % memory] = phi_new[accept]
             mu[a] = np.where(mu[a] * 0.1 < 1e-12 * size2[accept], 0.0, mu[a] * 0.1)
             radius[a] = np.minimum(2.0 * radius[a], max_step)

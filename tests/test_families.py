@@ -79,6 +79,15 @@ def test_batched_and_single_calls_agree(name, params, rng):
 
 
 @pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_joint_derivatives_equal_grad_and_hess(name, params, rng):
+    land = build(name, params)
+    x = sample(land, rng)
+    g, H = land.derivatives(x)
+    np.testing.assert_allclose(g, land.grad(x), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(H, land.hess(x), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
 def test_known_critical_points_have_zero_gradient(name, params):
     land = build(name, params)
     known = land.known_critical_points()

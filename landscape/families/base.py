@@ -32,6 +32,9 @@ class Landscape:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     manifold: ClassVar[str] = "euclidean"
+    joint_derivatives: ClassVar[bool] = False
+    """True when ``derivatives`` costs little more than ``grad`` (shared work), so the solver
+    asks for both at every trial point."""
 
     @property
     def dim(self) -> int:  # pragma: no cover - every family overrides
@@ -54,6 +57,10 @@ class Landscape:
     def tangent_dim(self) -> int:
         """Dimension of the space the Hessian acts on (dim in R^n)."""
         return self.dim
+
+    def derivatives(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(grad, hess) at x; a family whose two share work computes them together."""
+        return self.grad(x), self.hess(x)
 
     def tangent_basis(self, x: np.ndarray) -> np.ndarray | None:
         """Orthonormal basis (..., dim, tangent_dim) of the tangent space; None in R^n."""

@@ -30,6 +30,7 @@ class RandomField(Landscape):
     seed: int = 0
     name = "random-field"
     summary = "isotropic Gaussian random field (random Fourier features) + mu/2 |x|^2"
+    joint_derivatives = True  # the phases w.x dominate both
 
     def __post_init__(self):
         if self.dim < 1:
@@ -85,8 +86,13 @@ class RandomField(Landscape):
         return (cos * c - sin * a) @ self._w + self.mu * x
 
     def hess(self, x):
+        return self.derivatives(x)[1]
+
+    def derivatives(self, x):
+        """(grad, hess) from one evaluation of the phases, which dominate the cost."""
         x = points(x, self.dim)
         cos, sin = self._phase(x)
         a, c = self._ac
-        H = self.mu * np.eye(self.dim) - np.einsum("...m,mi,mj->...ij", cos * a + sin * c, self._w, self._w)
-        return 0.5 * (H + np.swapaxes(H, -1, -2))
+        g = (cos * c - sin * a) @ self._w + self.mu * x
+        H = self.mu * np.eye(self.dim) - (self._w.T * (cos * a + sin * c)[..., None, :]) @ self._w
+        return g, 0.5 * (H + np.swapaxes(H, -1, -2))
