@@ -31,15 +31,21 @@ def test_separable_counts_exactly_right_by_index(n):
     assert len(set(d.argmin(axis=1))) == 3**n  # each known point found once
 
 
-def test_estimate_brackets_the_truth_when_the_budget_runs_out():
-    """Stopped early by its budget, the search has missed points; the Chao1 interval
-    still covers 3^n (a lower bound in general: basins differ in size)."""
+def test_estimate_corrects_an_incomplete_search():
+    """Stopped by small budgets (2000-5000 starts for 729 points), the search misses points;
+    in every one of 12 runs the Chao1 estimate is nearer the truth than the count, and its
+    95% interval covers 729 in most (measured: 10 of 12; Chao1 is a lower bound when basins
+    differ in size, so its interval undercovers; the bound asserted is 8 of 12)."""
     land = build("separable", {"dim": 6, "seed": 4})
-    found = find_critical_points(land, starts=3000, seed=0)
-    assert found.saturation.stop_reason == "budget"
-    assert len(found.points) < 729
-    lo, hi = found.estimated_total_ci
-    assert found.estimated_total > len(found.points) and lo <= 729 <= 1.5 * hi
+    covered = 0
+    for seed in range(4):
+        for starts in (2000, 3000, 5000):
+            found = find_critical_points(land, starts=starts, seed=seed)
+            assert found.saturation.stop_reason == "budget" and len(found.points) < 729
+            assert abs(found.estimated_total - 729) < 729 - len(found.points)
+            lo, hi = found.estimated_total_ci
+            covered += lo <= 729 <= hi
+    assert covered >= 8
 
 
 def test_saturation_curve_is_cumulative_and_ends_at_the_count():
