@@ -187,8 +187,7 @@ def critical(family, dim, params, terms_file, domain, starts, batch, jobs, seed,
         from .report import write_critical
 
         folder, written = write_critical(result, out, figure_formats)
-        click.echo(f"wrote {folder}/ ({', '.join(written['figures'] + ['results.json', 'points.csv', 'summary.md'])})",
-                   err=True)
+        _say_wrote(folder, written["figures"] + ["results.json", "points.csv", "summary.md"])
     data = to_jsonable(result.to_dict())
     if as_json:
         _echo_json(data)
@@ -285,8 +284,7 @@ def count_critical(dim, model, enumerate_all, samples, family, params, starts, s
         from .report import write_count
 
         folder, data = write_count(result, out, figure_formats)
-        click.echo(f"wrote {folder}/ ({', '.join(data['figures'] + ['results.json', 'summary.md'])})",
-                   err=True)
+        _say_wrote(folder, data["figures"] + ["results.json", "summary.md"])
     if as_json:
         from .report import to_jsonable
 
@@ -295,6 +293,10 @@ def count_critical(dim, model, enumerate_all, samples, family, params, starts, s
     from .report import count_tables
 
     click.echo("\n".join(count_tables(result.to_dict(), markdown=False)))
+
+
+def _say_wrote(folder, files: list[str]) -> None:
+    click.echo(f"wrote {folder}/ ({', '.join(files)})", err=True)
 
 
 class _Progress:
