@@ -85,6 +85,8 @@ family_argument = click.argument("family", metavar="FAMILY", type=click.Choice(s
 param_option = click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
                             help="A family parameter, e.g. -p eigenvalues=[1,-1,2] -p seed=3.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+format_option = click.option("--format", "formats", default="png", show_default=True, metavar="png,pdf,svg",
+                             help="Figure formats with --out.")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,8 +164,7 @@ def run(scenario, out, formats, seed, eta, steps, as_json):
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the starts.")
 @click.option("--out", default=None, type=click.Path(file_okay=False),
               help="Write OUT/critical-FAMILY/ with figures, results.json, points.csv and summary.md.")
-@click.option("--format", "formats", default="png", show_default=True, metavar="png,pdf,svg",
-              help="Figure formats with --out.")
+@format_option
 @json_option
 def critical(family, dim, params, terms_file, domain, starts, batch, jobs, seed, out, formats, as_json):
     """Find all critical points of a landscape, classify them and measure completeness.
@@ -250,8 +251,7 @@ def _read_terms(path: str):
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples and starts.")
 @click.option("--out", default=None, type=click.Path(file_okay=False),
               help="Write OUT/count-critical/ with figures, results.json and summary.md.")
-@click.option("--format", "formats", default="png", show_default=True, metavar="png,pdf,svg",
-              help="Figure formats with --out.")
+@format_option
 @json_option
 def count_critical(dim, model, enumerate_all, samples, family, params, starts, seed, out, formats,
                    as_json):

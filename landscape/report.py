@@ -169,16 +169,23 @@ def write_count(result, out: Path, formats=("png",)) -> tuple[Path, dict]:
     """Write ``out/count-critical/``: the three counting figures, results.json and summary.md."""
     from . import figures as figs
 
+    return _write_report(out, "count-critical", result, figs.COUNT_FIGURES, count_tables, formats)
+
+
+def _write_report(out: Path, name: str, result, figure_set: dict, tables, formats, extra=()):
+    """``out/name/``: each figure of figure_set drawn from result, results.json, the
+    extra (file name, text) pairs, and summary.md from tables(data, markdown=True)."""
+
     def fill(stage: Path) -> dict:
-        written = _draw(stage, [(name, draw, result) for name, draw in figs.COUNT_FIGURES.items()],
-                        formats)
+        written = _draw(stage, [(fig, draw, result) for fig, draw in figure_set.items()], formats)
         data = to_jsonable({**result.to_dict(), "figures": written})
         (stage / "results.json").write_text(dumps(data), encoding="utf-8")
-        (stage / "summary.md").write_text("\n".join(count_tables(data, markdown=True)) + "\n",
-                                          encoding="utf-8")
+        for file_name, text in extra:
+            (stage / file_name).write_text(text, encoding="utf-8")
+        (stage / "summary.md").write_text("\n".join(tables(data, markdown=True)) + "\n", encoding="utf-8")
         return data
 
-    return write_folder(out, "count-critical", fill)
+    return write_folder(out, name, fill)
 
 
 def points_csv(points) -> str:
@@ -196,17 +203,8 @@ def write_critical(survey, out: Path, formats=("png",)) -> tuple[Path, dict]:
     """Write ``out/critical-FAMILY/``: three figures, results.json, points.csv and summary.md."""
     from . import figures as figs
 
-    def fill(stage: Path) -> dict:
-        written = _draw(stage, [(name, draw, survey) for name, draw in figs.CRITICAL_FIGURES.items()],
-                        formats)
-        data = to_jsonable({**survey.to_dict(), "figures": written})
-        (stage / "results.json").write_text(dumps(data), encoding="utf-8")
-        (stage / "points.csv").write_text(points_csv(survey.critical.points), encoding="utf-8")
-        (stage / "summary.md").write_text("\n".join(critical_tables(data, markdown=True)) + "\n",
-                                          encoding="utf-8")
-        return data
-
-    return write_folder(out, f"critical-{survey.landscape.name}", fill)
+    return _write_report(out, f"critical-{survey.landscape.name}", survey, figs.CRITICAL_FIGURES,
+                         critical_tables, formats, extra=[("points.csv", points_csv(survey.critical.points))])
 
 
 def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[str]:

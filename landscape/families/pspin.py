@@ -77,9 +77,9 @@ class PSpin(Landscape):
     def _matrix(self, s):
         """M(s) = T(s, ..., s, ., .) with p - 2 slots filled: (..., N, N)."""
         n = self.dim
-        T = self._T.reshape(n ** (self.p - 2), n * n)
         if self.p == 2:
             return np.broadcast_to(self._T, s.shape[:-1] + (n, n))
+        T = self._T.reshape(n ** (self.p - 2), n * n)
         if self.p == 3:
             return (s @ T).reshape(s.shape[:-1] + (n, n))
         ss = (s[..., :, None] * s[..., None, :]).reshape(s.shape[:-1] + (n * n,))
