@@ -129,6 +129,9 @@ def run(scenario, out, formats, seed, eta, steps, as_json):
     from .scenario import load, resolve
 
     spec = load(resolve(scenario)).with_overrides(seed=seed, eta=eta, steps=steps, formats=formats)
+    if spec.kind != "trajectories":
+        _run_study(spec, out, as_json)
+        return
     work = spec.steps * max(len(spec.starts), 1) * len(spec.optimizers)
     if work > 200_000 and not as_json:
         with click.progressbar(length=spec.steps * len(spec.optimizers), label="running",
@@ -143,6 +146,25 @@ def run(scenario, out, formats, seed, eta, steps, as_json):
         click.echo(f"{spec.name}: {len(result.critical.points)} critical points, "
                    f"{len(result.runs)} runs; wrote {folder}/ "
                    f"({', '.join(data['figures'] + ['results.json', 'summary.md', 'trajectories.csv'])})")
+
+
+def _run_study(spec, out, as_json) -> None:
+    """A study scenario: its tables on stdout (or the JSON), its folder under out."""
+    from .experiment import run_study
+    from .report import write_scenario
+    from .studies import STUDIES
+
+    progress = _Progress()
+    try:
+        result = run_study(spec, None if as_json else progress)
+    finally:
+        progress.close()
+    folder, data = write_scenario(result, out, spec.formats)
+    _say_wrote(folder, data["figures"] + ["results.json", "summary.md"])
+    if as_json:
+        _echo_json(data)
+    else:
+        click.echo("\n".join(STUDIES[spec.kind].tables(data)))
 
 
 @cli.command()
@@ -384,14 +406,19 @@ def inspect(family, params, at, as_json):
 @click.option("--format", "formats", default=None, metavar="png,pdf,svg")
 def report(out, formats):
     """Run every built-in scenario into OUT (the README's gallery)."""
-    from .experiment import run_scenario
+    from .experiment import run_scenario, run_study
     from .report import write_scenario
     from .scenario import builtin_names, load, resolve
 
     names = builtin_names()
+    progress = _Progress()
     for name in names:
         spec = load(resolve(name)).with_overrides(formats=formats)
-        folder, _ = write_scenario(run_scenario(spec), out, spec.formats)
+        try:
+            result = run_study(spec, progress) if spec.kind != "trajectories" else run_scenario(spec)
+        finally:
+            progress.close()
+        folder, _ = write_scenario(result, out, spec.formats)
         click.echo(f"wrote {folder}/", err=True)
 
 

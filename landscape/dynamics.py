@@ -107,3 +107,202 @@ def stall_steps(traj: Trajectory, threshold: float, minima=None, radius: float =
         d = np.linalg.norm(traj.x[:, :, None, :] - np.asarray(minima), axis=-1).min(-1)
         small &= ~(d <= radius)
     return np.count_nonzero(small, axis=0)
+
+
+@dataclass(frozen=True, eq=False)
+class Escape:
+    """Per run (B,): the first step outside the ball |x - centre| <= radius after being
+    inside it (-1: never left), the iterates with |grad f| < threshold before that step
+    (the stall), the step of divergence (-1: none), and the last iterate and |grad f|."""
+
+    escape_step: np.ndarray
+    stall_steps: np.ndarray
+    diverged_step: np.ndarray
+    final: np.ndarray
+    final_grad_norm: np.ndarray
+    steps: int
+
+
+def measure_escape(landscape, optimizer, x0, steps: int, centre, radius: float,
+                   stall_threshold: float, *, rng: np.random.Generator | None = None,
+                   bound: float = 1e6, until_escaped: bool = False,
+                   progress: Callable[[int], None] | None = None) -> Escape:
+    """Run the optimizer from x0 (B, n) and measure escape and stall without keeping
+    the trajectory (memory O(B n) however long the run). With ``until_escaped`` the
+    run stops as soon as every start has left the ball (or diverged)."""
+    x0 = np.asarray(x0, dtype=float)
+    B = x0.shape[0]
+    centre = np.asarray(centre, dtype=float)
+    escape = np.full(B, -1)
+    stall = np.zeros(B, dtype=int)
+    entered = np.zeros(B, dtype=bool)
+    x = g = div = None
+    k = 0
+    for k, (x, _, g, div) in enumerate(iterate(landscape, optimizer, x0, rng=rng, bound=bound)):
+        d = np.linalg.norm(x - centre, axis=-1)
+        inside = d <= radius
+        pending = escape < 0
+        left = pending & entered & (~inside | (div == k))
+        escape[left] = k
+        entered |= inside
+        stall += pending & ~left & (g < stall_threshold)
+        if progress is not None:
+            progress(k)
+        if k == steps or (until_escaped and np.all((escape >= 0) | (div >= 0))):
+            break
+    finite = np.isfinite(x).all(-1)
+    return Escape(escape, stall, div, x, np.where(finite, g, np.nan), k)
+
+
+# --- the closed form: no iteration on an exactly quadratic landscape -----------------
+
+def _first_above(F, level, hi, iters: int = 80):
+    """sup{k in [0, hi]: F(k) <= level} for F convex with F(0) <= level <= F(hi), by bisection."""
+    lo = np.zeros_like(hi)
+    for _ in range(iters):  # bisection steps, each over the whole batch
+        mid = 0.5 * (lo + hi)
+        below = F(mid) <= level
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return lo
+
+
+def quadratic_escape(factors, y0, radius: float, curvature=None, stall_threshold: float | None = None):
+    """Exact escape step (and stall) of y_i(k) = q_i^k y_i(0) from the ball |y| <= radius.
+
+    factors q (n,), y0 (B, n) in the eigenbasis. |y(k)|^2 = sum_i y_i^2 |q_i|^{2k} is
+    convex in k, so the set where it is <= radius^2 is an interval [0, k_b] and the
+    escape step is the first integer past k_b: found by bisection over the batch,
+    with no iteration over time. -1 where no direction grows. With ``curvature``
+    lambda (n,) and ``stall_threshold``, also the number of k before the escape with
+    |grad f| = |Lambda y(k)| below the threshold (convex as well: an interval).
+    Returns (escape (B,), stall (B,) or None).
+    """
+    q2 = np.asarray(factors, dtype=float) ** 2
+    w = np.asarray(y0, dtype=float) ** 2
+
+    def norm2(k, weights=w):
+        return np.sum(weights * q2 ** np.asarray(k)[..., None], axis=-1)
+
+    inside = norm2(np.zeros(w.shape[0])) <= radius**2
+    grow = (q2 > 1) & (w > 0)
+    rate = np.where(grow, q2, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # the fastest growing term alone passes radius^2 here, so the sum does too
+        hi = np.nanmin(np.log(radius**2 / np.where(grow, w, np.nan)) / np.log(rate), axis=-1)
+    ok = inside & grow.any(-1)
+    hi = np.where(ok, np.maximum(hi, 0.0) + 1.0, 1.0)
+    kb = _first_above(norm2, radius**2, hi)
+    k = np.floor(kb)
+    esc = np.where(norm2(k) > radius**2, k, k + 1)  # guard the bisection's last bit
+    esc = np.where(norm2(np.maximum(esc - 1, 0)) > radius**2, esc - 1, esc)
+    escape = np.where(ok, np.maximum(esc, 1), -1).astype(int)
+    if curvature is None or stall_threshold is None:
+        return escape, None
+    return escape, _quadratic_stall(q2, w * np.asarray(curvature, dtype=float) ** 2, stall_threshold, escape)
+
+
+def _quadratic_stall(q2, wg, threshold, escape):
+    """#{0 <= k < escape : sum_i wg_i q2_i^k < threshold^2}: G is convex in k, so its
+    sublevel set is an interval around its minimiser; found by three bisections."""
+    def G(k):
+        return np.sum(wg * q2 ** np.asarray(k)[..., None], axis=-1)
+
+    def dG(k):
+        return np.sum(wg * np.log(q2) * q2 ** np.asarray(k)[..., None], axis=-1)
+
+    end = np.where(escape >= 0, escape, 0).astype(float)
+    lo, hi = np.zeros_like(end), end.copy()
+    for _ in range(80):  # argmin of G on [0, end]
+        mid = 0.5 * (lo + hi)
+        up = dG(mid) > 0
+        lo, hi = np.where(up, lo, mid), np.where(up, mid, hi)
+    kmin = lo
+    level = threshold**2
+    has = (G(kmin) < level) & (end > 0)
+    # the interval (ka, kb) where G < level, clipped to [0, end)
+    a_lo, a_hi = np.zeros_like(end), kmin.copy()
+    b_lo, b_hi = kmin.copy(), end.copy()
+    for _ in range(80):
+        m = 0.5 * (a_lo + a_hi)
+        below = G(m) < level
+        a_lo, a_hi = np.where(below, a_lo, m), np.where(below, m, a_hi)
+        m = 0.5 * (b_lo + b_hi)
+        below = G(m) < level
+        b_lo, b_hi = np.where(below, m, b_lo), np.where(below, b_hi, m)
+    first = np.ceil(a_hi - 1e-9)
+    first = np.where(G(first) < level, first, first + 1)
+    last = np.minimum(np.floor(b_lo + 1e-9), end - 1)
+    last = np.where(G(last) < level, last, last - 1)
+    return np.where(has, np.maximum(last - first + 1, 0), 0).astype(int)
+
+
+# --- learning-rate sweep ---------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class RateSweep:
+    """GD on a quadratic for each eta (E,): the measured per-step rate
+    (|x_K - x*| / |x_{K/2} - x*|)^(2/K), whether the last steps flip sign along the top
+    direction (oscillation), and the loss curves (K+1, E)."""
+
+    eta: np.ndarray
+    rate: np.ndarray
+    oscillating: np.ndarray
+    loss: np.ndarray
+
+    @property
+    def regime(self) -> np.ndarray:
+        """'monotone', 'oscillating' (converges while flipping), 'diverging' per eta
+        (a rate within 1e-9 of 1 is 'boundary': it neither converges nor diverges)."""
+        out = np.where(self.rate > 1 + 1e-9, "diverging",
+                       np.where(self.oscillating, "oscillating", "monotone"))
+        return np.where(np.abs(self.rate - 1) <= 1e-9, "boundary", out)
+
+
+def rate_sweep(landscape, etas, x0, steps: int, minimum, optimizer=None) -> RateSweep:
+    """Run one trajectory per eta from the same start, all in one batch: the step size is
+    an (E, 1) array in scale(), so E etas cost one run. ``optimizer(eta_column)`` builds
+    the optimizer (default GD)."""
+    from .optim import chain, scale
+
+    etas = np.asarray(etas, dtype=float)
+    col = etas[:, None]
+    opt = optimizer(col) if optimizer is not None else chain(scale(-col))
+    start = np.broadcast_to(np.asarray(x0, dtype=float), (len(etas), landscape.dim))
+    p = np.asarray(minimum, dtype=float)
+    half = steps // 2
+    dist_half = dist_end = None
+    prev = last = None
+    loss = []
+    f_min = float(landscape.value(p))
+    for k, (x, v, g, div) in enumerate(iterate(landscape, opt, start, bound=np.inf)):
+        loss.append(v - f_min)
+        if k == half:
+            dist_half = np.linalg.norm(x - p, axis=-1)
+        if k == steps - 1:
+            prev = x - p
+        if k == steps:
+            last = x - p
+            dist_end = np.linalg.norm(last, axis=-1)
+            break
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        rate = (dist_end / dist_half) ** (1.0 / (steps - half))
+        flips = np.einsum("ei,ei->e", prev, last) < 0
+    rate = np.where(np.isfinite(rate), rate, np.inf)
+    return RateSweep(etas, rate, flips, np.array(loss))
+
+
+def first_arrival(landscape, optimizer, x0, steps: int, arrived: Callable[[np.ndarray], np.ndarray], *,
+                  rng: np.random.Generator | None = None, bound: float = 1e6,
+                  progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """First step k at which ``arrived(x_k)`` (B,) holds, per run (B,); -1 if not within
+    ``steps`` or after diverging. Streams: stops when every run has arrived."""
+    x0 = np.asarray(x0, dtype=float)
+    out = np.full(x0.shape[0], -1)
+    for k, (x, _, _, div) in enumerate(iterate(landscape, optimizer, x0, rng=rng, bound=bound)):
+        new = (out < 0) & (div < 0) & arrived(x)
+        out[new] = k
+        if progress is not None:
+            progress(k)
+        if k == steps or np.all((out >= 0) | (div >= 0)):
+            break
+    return out

@@ -125,8 +125,18 @@ def outcomes(traj: Trajectory, critical: CriticalSet, radius: float, gtol: float
     return out, ends
 
 
+def run_study(scenario: Scenario, progress=None):
+    """The result of a study scenario (kind != trajectories): ``progress(label, total)``
+    opens a bar and returns its update callable."""
+    from .studies import STUDIES
+
+    return STUDIES[scenario.kind].run(scenario, progress)
+
+
 def run_scenario(scenario: Scenario, progress: Callable[[int], None] | None = None) -> ScenarioResult:
     """Everything ``landscape run`` reports for one scenario, computed in memory."""
+    if scenario.kind != "trajectories":
+        return run_study(scenario)
     landscape = scenario.build_landscape()
     rng = np.random.default_rng(scenario.seed)
     critical = find_critical_points(landscape, scenario.domain, starts=scenario.critical_starts,

@@ -149,8 +149,16 @@ def trajectories_csv(result) -> str:
 
 def write_scenario(result, out: Path, formats=("png",)) -> tuple[Path, dict]:
     """Write ``out/<scenario>/`` with figures, results.json, summary.md and
-    trajectories.csv; return the folder and the results dict."""
+    trajectories.csv (a study: its figures, results.json and summary.md); return the
+    folder and the results dict."""
     from . import figures as figs
+
+    kind = result.scenario.kind
+    if kind != "trajectories":
+        from .studies import STUDIES
+
+        return _write_report(out, result.scenario.name, result, figs.STUDY_FIGURES[kind],
+                             STUDIES[kind].tables, formats)
 
     def fill(stage: Path) -> dict:
         wanted = [f for f in result.scenario.figures

@@ -42,6 +42,9 @@ class Scenario:
     name: str
     family: str
     description: str = ""
+    kind: str = "trajectories"
+    landscapes: tuple[tuple[str, dict], ...] = ()
+    settings: object = None
     seed: int = 0
     landscape_params: dict = field(default_factory=dict)
     critical_starts: int = 256
@@ -63,6 +66,13 @@ class Scenario:
         from .families import build
 
         return build(self.family, self.landscape_params, where=f"{self.source}: [landscape]")
+
+    def build_landscapes(self) -> list:
+        """Every landscape the scenario names (``[[landscape]]`` tables), in order."""
+        from .families import build
+
+        return [build(fam, params, where=f"{self.source}: [landscape] {i + 1}")
+                for i, (fam, params) in enumerate(self.landscapes or ((self.family, self.landscape_params),))]
 
     def with_overrides(self, *, seed=None, eta=None, steps=None, formats=None) -> "Scenario":
         """The same scenario with command-line overrides applied (and checked)."""
@@ -118,7 +128,7 @@ def describe_builtin() -> list[tuple[str, str]]:
 # --- loading and validation ---------------------------------------------------
 
 _SECTIONS = {
-    "": {"name", "description", "seed", "landscape", "critical", "run", "escape", "figures"},
+    "": {"name", "description", "kind", "seed", "landscape", "critical", "run", "escape", "figures"},
     "critical": {"starts", "domain"},
     "run": {"steps", "bound", "starts", "optimizers"},
     "escape": {"radius", "stall_threshold", "eps", "stable_offset", "centre"},
@@ -140,10 +150,26 @@ def load(path) -> Scenario:
     except (OSError, UnicodeDecodeError) as err:
         raise LandscapeError(f"{src}: cannot read: {err}") from None
 
-    for section in ("landscape", *_SECTIONS):
-        if section and not isinstance(data.get(section, {}), dict):
+    from .studies import STUDIES
+
+    kind = _string(data.get("kind", "trajectories"), f"{src}: kind")
+    if kind != "trajectories" and kind not in STUDIES:
+        raise LandscapeError(f"{src}: kind: unknown value {kind!r}; expected one of "
+                             f"trajectories, {', '.join(STUDIES)}")
+    sections = {**_SECTIONS, "": _SECTIONS[""] | ({kind} if kind in STUDIES else set())}
+    tables = data.get("landscape", {})
+    if isinstance(tables, list) and tables and all(isinstance(t, dict) for t in tables):
+        if not getattr(STUDIES.get(kind), "many_landscapes", False):
+            many = ", ".join(k for k, m in STUDIES.items() if m.many_landscapes)
+            raise LandscapeError(f"{src}: [[landscape]]: only kind {many} takes several landscapes")
+    elif not isinstance(tables, dict):
+        raise LandscapeError(f"{src}: [landscape] must be a table")
+    else:
+        tables = [tables]
+    for section in ("critical", "run", "escape", "figures", kind):
+        if not isinstance(data.get(section, {}), dict):
             raise LandscapeError(f"{src}: [{section}] must be a table")
-    for section, allowed in _SECTIONS.items():
+    for section, allowed in sections.items():
         table = data if section == "" else data.get(section, {})
         where = f"{src}: [{section}]" if section else src
         for key in table:
@@ -159,11 +185,15 @@ def load(path) -> Scenario:
     if "seed" in data:
         kw["seed"] = _int(data["seed"], f"{src}: seed", minimum=0)
 
-    land = dict(data.get("landscape", {}))
-    if "family" not in land:
-        raise LandscapeError(f"{src}: [landscape] family: required (a landscape family name)")
-    kw["family"] = _string(land.pop("family"), f"{src}: [landscape] family")
-    kw["landscape_params"] = land
+    kw["kind"] = kind
+    landscapes = []
+    for table in tables:
+        land = dict(table)
+        if "family" not in land:
+            raise LandscapeError(f"{src}: [landscape] family: required (a landscape family name)")
+        landscapes.append((_string(land.pop("family"), f"{src}: [landscape] family"), land))
+    kw["family"], kw["landscape_params"] = landscapes[0]
+    kw["landscapes"] = tuple(landscapes)
 
     crit = data.get("critical", {})
     if "starts" in crit:
@@ -205,9 +235,42 @@ def load(path) -> Scenario:
     if "format" in figs:
         kw["formats"] = choices(figs["format"], FORMATS, f"{src}: [figures] format")
 
+    if kind in STUDIES:
+        kw["settings"] = read_settings(STUDIES[kind].Settings, data.get(kind, {}), f"{src}: [{kind}]")
     scenario = Scenario(**kw)
-    check_against_landscape(scenario, scenario.build_landscape())
+    lands = scenario.build_landscapes()
+    check_against_landscape(scenario, lands[0])
+    if kind in STUDIES:
+        STUDIES[kind].check(scenario, lands)
     return scenario
+
+
+def read_settings(cls, table: dict, where: str):
+    """A study's Settings dataclass from its TOML table: each key checked against the
+    field's type (float, int, str, or a tuple of them); ranges by cls.__post_init__."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kw = {}
+    for key, value in table.items():
+        if key not in fields:
+            raise LandscapeError(f"{where}: unknown key {key!r}; expected one of {', '.join(fields)}")
+        kind = str(fields[key].type)
+        what = f"{where} {key}"
+        if kind.startswith("tuple"):
+            item = "int" if "int" in kind else "float"
+            values = _list(value, what)
+            if not values:
+                raise LandscapeError(f"{what}: expected a non-empty list")
+            kw[key] = tuple(_int(v, what) if item == "int" else _number(v, what) for v in values)
+        elif kind == "int":
+            kw[key] = _int(value, what)
+        elif kind == "float":
+            kw[key] = _number(value, what)
+        else:
+            kw[key] = _string(value, what)
+    try:
+        return cls(**kw)
+    except LandscapeError as err:
+        raise LandscapeError(f"{where}: {err}") from None
 
 
 def check_against_landscape(scenario: Scenario, landscape) -> None:
@@ -243,7 +306,11 @@ def _optimizer(value, where: str) -> OptimizerSpec:
         if key not in allowed:
             raise LandscapeError(
                 f"{where}: unknown setting {key!r} for {name} (settings: {', '.join(allowed)})")
-        settings[key] = _number(v, f"{where}: {name} {key}", positive=True)
+        settings[key] = _number(v, f"{where}: {name} {key}")
+    try:
+        OPTIMIZERS[name](**settings)  # each optimizer checks its own ranges
+    except LandscapeError as err:
+        raise LandscapeError(f"{where}: {name}: {err}") from None
     return OptimizerSpec(name, settings)
 
 

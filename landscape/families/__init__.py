@@ -2,20 +2,22 @@
 
 from .base import Landscape
 from .classic import Himmelblau, MonkeySaddle, MullerBrown, Rosenbrock, Saddle2D, SixHumpCamel
+from .linear_net import LinearNet
 from .polynomial import Polynomial
 from .pspin import PSpin
 from .quadratic import Quadratic
 from .random_field import RandomField
+from .saddle_chain import SaddleChain
 from .separable import Separable
 
 LANDSCAPES: dict[str, type[Landscape]] = {
     cls.name: cls
     for cls in (Saddle2D, MonkeySaddle, Rosenbrock, Himmelblau, SixHumpCamel, MullerBrown, Quadratic,
-                Separable, RandomField, PSpin, Polynomial)
+                Separable, RandomField, PSpin, Polynomial, SaddleChain, LinearNet)
 }
 
-__all__ = ["LANDSCAPES", "Landscape", "Himmelblau", "MonkeySaddle", "MullerBrown", "Polynomial",
-           "PSpin", "Quadratic", "RandomField", "Rosenbrock", "Saddle2D", "Separable", "SixHumpCamel"]
+__all__ = ["LANDSCAPES", "Landscape", "Himmelblau", "LinearNet", "MonkeySaddle", "MullerBrown", "Polynomial",
+           "PSpin", "Quadratic", "RandomField", "Rosenbrock", "Saddle2D", "SaddleChain", "Separable", "SixHumpCamel"]
 
 
 def build(family: str, params: dict | None = None, where: str = "") -> Landscape:

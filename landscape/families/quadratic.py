@@ -65,6 +65,9 @@ class Quadratic(Landscape):
             raise LandscapeError(f"quadratic: b must be {n} finite numbers, got shape {b.shape}")
         object.__setattr__(self, "_H", H)
         object.__setattr__(self, "_b", b)
+        # a diagonal H (rotation "identity") costs O(n) per point instead of O(n^2)
+        object.__setattr__(self, "_diag", np.diag(H).copy() if np.count_nonzero(H - np.diag(np.diag(H))) == 0
+                           else None)
 
     @property
     def dim(self) -> int:
@@ -83,11 +86,12 @@ class Quadratic(Landscape):
 
     def value(self, x):
         x = points(x, self.dim)
-        return 0.5 * np.einsum("...i,ij,...j->...", x, self._H, x) + x @ self._b + self.c
+        Hx = x * self._diag if self._diag is not None else x @ self._H
+        return 0.5 * np.sum(x * Hx, -1) + x @ self._b + self.c
 
     def grad(self, x):
         x = points(x, self.dim)
-        return x @ self._H + self._b
+        return (x * self._diag if self._diag is not None else x @ self._H) + self._b
 
     def hess(self, x):
         x = points(x, self.dim)

@@ -1,0 +1,52 @@
+"""Small helpers the studies share."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import LandscapeError
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise LandscapeError(message)
+
+
+def optimizer(spec):
+    """The Optimizer an OptimizerSpec names."""
+    from ..optim import OPTIMIZERS
+
+    return OPTIMIZERS[spec.name](**spec.settings)
+
+
+def settings_of(spec, key: str, default: float) -> float:
+    """A setting of the spec, else the optimizer's own default."""
+    import inspect
+
+    from ..optim import OPTIMIZERS
+
+    if key in spec.settings:
+        return float(spec.settings[key])
+    p = inspect.signature(OPTIMIZERS[spec.name]).parameters.get(key)
+    return float(p.default) if p is not None else default
+
+
+def median(values) -> float | None:
+    """Median of the non-negative entries (a negative marks 'never happened'); None if
+    fewer than half the runs got there, since the median is then undefined."""
+    v = np.asarray(values, dtype=float)
+    ok = v[v >= 0]
+    if len(ok) * 2 < len(v) or not len(ok):
+        return None
+    return float(np.median(np.where(v >= 0, v, np.inf)))
+
+
+def ticker(progress, label: str, total: int):
+    """An update callable for ``total`` units of work, or a no-op."""
+    if progress is None:
+        return lambda k=1: None
+    return progress(label, total)
+
+
+def fmt_steps(v) -> str:
+    return "—" if v is None else (f"{v:.0f}" if abs(v - round(v)) < 1e-9 else f"{v:.1f}")

@@ -1,0 +1,158 @@
+"""lr-stability: the step-size sweep on a quadratic, measured next to the stability bounds.
+
+GD multiplies each eigen-coordinate by 1 - eta lambda_i: it converges monotonically
+while eta < 2/(lambda_min + lambda_max) (the flipping top mode is not yet the
+slowest), converges while oscillating below eta = 2/lambda_max, and diverges above
+it. Momentum moves the bound to 2(1 + beta)/lambda_max (heavy ball) and
+2(1 + beta)/((1 + 2 beta) lambda_max) (Nesterov). Every eta of the grid runs in
+one batch; the measured per-step rate (|x_K - x*| / |x_{K/2} - x*|)^(2/K) locates
+the boundary where it crosses 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import theory
+from ..dynamics import RateSweep, rate_sweep
+from ..optim import chain, scale, trace
+from .common import require, settings_of, ticker
+
+many_landscapes = False
+METHODS = ("gd", "heavy-ball", "nesterov")
+
+
+@dataclass(frozen=True)
+class Settings:
+    etas: int = 301
+    span: float = 1.5
+    curves: tuple[float, ...] = (0.4, 0.9, 0.98, 1.02)
+
+    def __post_init__(self):
+        require(self.etas >= 10, "etas: expected at least 10 grid points")
+        require(self.span > 1, "span: expected a number above 1 (the sweep must cross the bound)")
+        require(all(c > 0 for c in self.curves), "curves: each must be a positive fraction of 2/lambda_max")
+
+
+def check(scenario, landscapes) -> None:
+    land = landscapes[0]
+    require(land.name == "quadratic", f"{scenario.source}: [landscape]: lr-stability needs family = \"quadratic\"")
+    require(bool(np.all(np.linalg.eigvalsh(land.H) > 0)),
+            f"{scenario.source}: [landscape]: lr-stability needs a minimum: every eigenvalue positive")
+    for o in scenario.optimizers:
+        require(o.name in METHODS, f"{scenario.source}: [run] optimizers: lr-stability sweeps "
+                                   f"{', '.join(METHODS)}, not {o.name}")
+
+
+@dataclass(frozen=True, eq=False)
+class StabilityResult:
+    scenario: object
+    landscape: object
+    eigenvalues: np.ndarray
+    minimum: np.ndarray
+    start: np.ndarray
+    sweeps: tuple[tuple[str, float, RateSweep, float, float], ...]  # (method, beta, sweep, measured, predicted)
+    curves: RateSweep  # GD at the curve etas
+
+    def to_dict(self) -> dict:
+        s, lam = self.scenario, self.eigenvalues
+        gd = next((m for m in self.sweeps if m[0] == "gd"), None)
+        onset = None
+        if gd is not None:
+            sw = gd[2]
+            flips = np.flatnonzero(sw.oscillating & (sw.rate < 1))
+            onset = _crossing(sw.eta, flips)
+        return {
+            "schema_version": 1, "scenario": s.name, "description": s.description, "kind": s.kind,
+            "seed": s.seed, "landscape": self.landscape.describe(), "eigenvalues": lam,
+            "lambda_max": float(lam.max()), "steps": s.steps,
+            "boundary_measured": gd[3] if gd else None, "boundary_predicted": gd[4] if gd else None,
+            "grid_spacing": float(self.sweeps[0][2].eta[1] - self.sweeps[0][2].eta[0]),
+            "oscillation_onset_measured": onset,
+            "oscillation_onset_predicted": float(2 / (lam.min() + lam.max())),
+            "optimizers": [{"optimizer": m, "beta": b if m != "gd" else None, "boundary_measured": meas,
+                            "boundary_predicted": pred} for m, b, _, meas, pred in self.sweeps],
+            "sweep": [{"optimizer": m, "eta": sw.eta, "rate": sw.rate, "regime": sw.regime.tolist()}
+                      for m, _, sw, _, _ in self.sweeps],
+            "curves": {"eta": self.curves.eta, "regime": self.curves.regime.tolist(),
+                       "final_loss": self.curves.loss[-1]},
+        }
+
+
+def _crossing(eta, idx) -> float | None:
+    """The midpoint between the grid point before the first index in idx and that point."""
+    if not len(idx) or idx[0] == 0:
+        return None
+    i = idx[0]
+    return float(0.5 * (eta[i - 1] + eta[i]))
+
+
+def boundary(sweep: RateSweep) -> float | None:
+    """Where the measured rate crosses 1: linear interpolation of ln(rate) between the
+    last grid eta that converges and the first that diverges."""
+    bad = np.flatnonzero(sweep.rate > 1)
+    if not len(bad) or bad[0] == 0:
+        return None
+    i = bad[0]
+    lo, hi = np.log(sweep.rate[i - 1]), np.log(min(sweep.rate[i], 1e300))
+    t = -lo / (hi - lo) if np.isfinite(hi) and hi > lo else 0.5
+    return float(sweep.eta[i - 1] + np.clip(t, 0, 1) * (sweep.eta[i] - sweep.eta[i - 1]))
+
+
+def _optimizer_for(method: str, beta: float):
+    if method == "gd":
+        return lambda eta: chain(scale(-eta))
+    return lambda eta: chain(trace(beta, nesterov=method == "nesterov"), scale(-eta))
+
+
+def run(scenario, progress=None) -> StabilityResult:
+    cfg = scenario.settings
+    land = scenario.build_landscape()
+    lam = np.linalg.eigvalsh(land.H)
+    p = land.known_critical_points()[0]
+    rng = np.random.default_rng(scenario.seed)
+    d = rng.standard_normal(land.dim)
+    x0 = p + d / np.linalg.norm(d)
+    tick = ticker(progress, "sweeping eta", len(scenario.optimizers) + 1)
+    sweeps = []
+    for spec in scenario.optimizers:
+        beta = settings_of(spec, "beta", 0.0) if spec.name != "gd" else 0.0
+        predicted = theory.stability_bounds(float(lam.max()), beta)[spec.name]
+        etas = np.linspace(0, cfg.span * predicted, cfg.etas + 1)[1:]
+        sw = rate_sweep(land, etas, x0, scenario.steps, p, _optimizer_for(spec.name, beta))
+        sweeps.append((spec.name, beta, sw, boundary(sw), float(predicted)))
+        tick(1)
+    bound = 2 / float(lam.max())
+    curves = rate_sweep(land, np.asarray(cfg.curves) * bound, x0, scenario.steps, p)
+    tick(1)
+    return StabilityResult(scenario, land, lam, p, x0, tuple(sweeps), curves)
+
+
+def tables(data: dict, markdown: bool = False) -> list[str]:
+    from ..report import _figure_lines, _grid
+
+    head = "# " if markdown else ""
+    lam = data["eigenvalues"]
+    lines = [f"{head}{data['scenario']}: step size against stability", "", data["description"], "",
+             f"Quadratic with eigenvalues {', '.join(f'{v:.4g}' for v in lam)} (λ_max = {data['lambda_max']:.4g}); "
+             f"{len(data['sweep'][0]['eta'])} step sizes per method, {data['steps']} steps each, all in one batch.",
+             ""]
+    header = ["optimizer", "beta", "boundary measured", "predicted", "relative error"]
+    rows = [[o["optimizer"], "" if o["beta"] is None else f"{o['beta']:g}",
+             "—" if o["boundary_measured"] is None else f"{o['boundary_measured']:.6g}",
+             f"{o['boundary_predicted']:.6g}",
+             "—" if o["boundary_measured"] is None else
+             f"{abs(o['boundary_measured'] / o['boundary_predicted'] - 1):.1e}"] for o in data["optimizers"]]
+    lines += _grid(header, rows, markdown)
+    if data["oscillation_onset_measured"] is not None:
+        lines += ["", f"GD's iterate starts to oscillate (the flipping top mode becomes the slowest) at "
+                      f"η = {data['oscillation_onset_measured']:.4g}, predicted 2/(λ_min + λ_max) = "
+                      f"{data['oscillation_onset_predicted']:.4g}; grid spacing {data['grid_spacing']:.2g}."]
+    c = data["curves"]
+    lines += ["", "GD at fractions of 2/λ_max: " + "; ".join(
+        f"η = {e:.4g}: {r}, loss after {data['steps']} steps "
+        + ("overflowed" if v is None else f"{v:.3g}") for e, r, v in
+        zip(c["eta"], c["regime"], c["final_loss"]))]
+    return lines + _figure_lines(data, markdown)
