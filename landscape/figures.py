@@ -458,6 +458,292 @@ SCENARIO_FIGURES = {
     "escape": escape_figure,
 }
 
+# --- studies ------------------------------------------------------------------------
+
+OPTIMIZER_COLOURS = {
+    "gd": "#000000", "heavy-ball": "#1f77b4", "nesterov": "#17becf", "perturbed-gd": "#d62728",
+    "noisy-gd": "#ff7f0e", "dropout-gd": "#bcbd22", "newton": "#7f7f7f", "saddle-free-newton": "#2ca02c",
+    "negative-curvature": "#9467bd", "adam": "#e377c2",
+}
+
+
+def _colour(name: str) -> str:
+    return OPTIMIZER_COLOURS.get(name, "#8c564b")
+
+
+def escape_times_figure(result, axes=None):
+    """Median escape step against ln(1/eps), one panel per landscape and one line per
+    optimizer; dashed: the linearised prediction of each linear method."""
+    plt = _plt()
+    cases = result.cases
+    if axes is None:
+        _, axes = plt.subplots(1, len(cases), figsize=(5.2 * len(cases), 5.4), layout="constrained",
+                               squeeze=False)
+        axes = axes[0]
+    names = [o.name for o in result.scenario.optimizers]
+    for ax, case in zip(axes, cases):
+        rows = [m for m in result.medians if m["landscape"] == case.label]
+        stuck = []
+        for name in names:
+            mine = [m for m in rows if m["optimizer"] == name]
+            u = np.log(1 / np.array([m["eps"] for m in mine]))
+            k = np.array([np.nan if m["median_escape_step"] is None else m["median_escape_step"] for m in mine])
+            if np.all(np.isnan(k)):
+                stuck.append(name)
+                continue
+            ax.plot(u, k, "o-", color=_colour(name), ms=4, lw=1.2, label=name)
+            pred = [m["predicted_escape_step"] for m in mine]
+            if all(p is not None for p in pred):
+                ax.plot(u, pred, "--", color=_colour(name), lw=1, alpha=0.8)
+        if stuck:
+            ax.text(0.03, 0.97, "never escape (converge to the saddle):\n" + ", ".join(stuck),
+                    transform=ax.transAxes, va="top", fontsize=8,
+                    bbox=dict(boxstyle="round", fc="white", ec="#999999"))
+        ax.set_title(case.label, fontsize=10)
+        ax.set_xlabel("ln(1/ε)")
+        ax.set_ylim(0, None)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("median steps to leave the ball around the saddle")
+    handles, labels = axes[0].get_legend_handles_labels()
+    handles.append(plt.Line2D([], [], ls="--", color="#555555"))
+    labels.append("linearised prediction")
+    axes[0].figure.legend(handles, labels, loc="outside lower center", ncol=6, fontsize=8)
+    axes[0].figure.suptitle("Escape from a saddle: plain GD pays ln(1/ε)/ln(1+η|λ_min|); "
+                            "momentum, curvature and noise pay less; Newton never leaves")
+    return axes[0].figure
+
+
+def escape_sweeps_figure(result, axes=None):
+    """Escape steps of GD, heavy ball and Nesterov against eta, |lambda_min| and the
+    dimension (measured markers, predicted lines), and GD's stall against ln(1/eps)."""
+    plt = _plt()
+    if axes is None:
+        _, axes = plt.subplots(2, 2, figsize=(11, 8.4), layout="constrained")
+        axes = axes.ravel()
+    sw = result.sweeps
+    methods = ("gd", "heavy-ball", "nesterov")
+    for ax, key, col, xlabel in ((axes[0], "eta_sweep", "eta", "step size η"),
+                                 (axes[1], "lambda_sweep", "lambda_min", "|λ_min|")):
+        for m in methods:
+            rows = sorted((r for r in sw[key] if r["optimizer"] == m), key=lambda r: abs(r[col]))
+            x = np.abs([r[col] for r in rows])
+            ax.plot(x, [r["predicted_escape_step"] for r in rows], "-", color=_colour(m), lw=1.2)
+            ax.plot(x, [np.nan if r["escape_step"] is None else r["escape_step"] for r in rows], "o",
+                    color=_colour(m), ms=5, label=m)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("escape step")
+        ax.grid(alpha=0.3, which="both")
+    axes[0].set_title(f"against η (λ_min = -1, ε = {sw['eps']:g})", fontsize=10)
+    axes[1].set_title(f"against |λ_min| (η = {sw['eta']:g}, ε = {sw['eps']:g})", fontsize=10)
+    axes[0].legend(fontsize=8, title="markers: measured; lines: predicted", title_fontsize=8)
+    ax = axes[2]
+    dims = [r["dim"] for r in sw["dim_sweep"]]
+    for m, meas, pred in (("gd", "gd_median_escape_step", "gd_predicted_median"),
+                          ("heavy-ball", "heavy_ball_median_escape_step", "heavy_ball_predicted_median")):
+        ax.plot(dims, [r[pred] for r in sw["dim_sweep"]], "-", color=_colour(m), lw=1.2)
+        ax.plot(dims, [np.nan if r[meas] is None else r[meas] for r in sw["dim_sweep"]], "o",
+                color=_colour(m), ms=5, label=m + (" (closed form, no iteration)" if m == "gd" else ""))
+    ax.set_xscale("log")
+    ax.set_xlabel("dimension n")
+    ax.set_ylabel("median escape step")
+    ax.set_title(f"against dimension: starts uniform on a sphere of radius {sw['eps']:g};\n"
+                 "the unstable component shrinks like 1/√n, so k* grows like ln(n)/(2 ln(1+η|λ|))", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    ax = axes[3]
+    for i, case in enumerate(result.cases):
+        runs = [r for r in result.runs if r["landscape"] == case.label and r["optimizer"] == "gd"]
+        eps = np.array([r["eps"] for r in runs])
+        meas = np.array([r["stall_steps"] for r in runs], dtype=float)
+        pred = np.array([r["predicted_stall_steps"] for r in runs], dtype=float)
+        levels = np.unique(eps)[::-1]
+        u = np.log(1 / levels)
+        colour = plt.cm.viridis(i / max(len(result.cases) - 1, 1) * 0.85)
+        ax.plot(u, [np.median(pred[eps == e]) for e in levels], "-", color=colour, lw=1.2)
+        ax.plot(u, [np.median(meas[eps == e]) for e in levels], "o", color=colour, ms=5, label=case.label)
+    ax.set_xlabel("ln(1/ε)")
+    ax.set_ylabel(f"GD's stall: steps with |∇f| < {result.scenario.settings.stall_threshold:g}")
+    ax.set_title("stall length (markers: measured medians; lines: the linear model)", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    axes[0].figure.suptitle("What sets the escape time: η, |λ_min|, dimension and ε")
+    return axes[0].figure
+
+
+def escape_curves_figure(result, ax=None):
+    """Distance from the stable manifold, |v_u . (x_k - p)|, against step for every
+    optimizer from the same start on the 2-D landscape (log scale): a straight line
+    of slope ln(1 + eta|lambda_min|) for GD, steeper with momentum, a kick for the
+    perturbed methods, and a collapse onto the saddle for Newton."""
+    case = next(c for c in result.cases if c.landscape.dim == 2)
+    fig, ax = _axes(ax, size=(8, 5.4))
+    v = case.eigenvectors[:, int(np.argmin(case.eigenvalues))]
+    r = result.scenario.settings.radius
+    gd = next((o for o in result.scenario.optimizers if o.name == "gd"), None)
+    longest = 0
+    for name, xs in result.paths:
+        y = np.abs((xs - case.saddle) @ v)
+        out = np.flatnonzero(np.linalg.norm(xs - case.saddle, axis=-1) > r)
+        stop = min(out[0] + 15 if len(out) else len(y), len(y))
+        if len(out):
+            longest = max(longest, stop)
+        ax.plot(np.arange(stop), np.maximum(y[:stop], 1e-300), "-", color=_colour(name), lw=1.4, label=name)
+    y0 = abs(float((result.paths[0][1][0] - case.saddle) @ v))
+    if gd is not None:
+        k = np.arange(longest)
+        pred = y0 * (1 + gd.settings["eta"] * abs(case.eigenvalues.min())) ** k
+        ax.plot(k[pred < 3 * r], pred[pred < 3 * r], "--", color="#555555", lw=1, label="ε (1 + η|λ_min|)^k")
+    ax.axhline(r, color="#999999", lw=0.8)
+    ax.text(longest, r * 1.6, f"ball radius r = {r:g} ", fontsize=8, color="#555555", ha="right")
+    ax.set_yscale("log")
+    ax.set_ylim(y0 * 1e-4, 10)
+    ax.set_xlim(0, longest)
+    ax.set_xlabel("step k")
+    ax.set_ylabel("distance from the stable manifold |y_u(k)|")
+    ax.set_title(f"{case.label}: every optimizer from the same start, ε = {y0:.0e}\n"
+                 "(Newton's line falls off the bottom: it converges to the saddle)", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def lr_sweep_figure(result, axes=None):
+    """Left: the measured per-step rate against eta for each method, with the predicted
+    bounds; GD's regimes shaded. Right: GD's loss at fractions of 2/lambda_max."""
+    fig, axes = _axes_pair(axes, size=(12, 4.8))
+    ax = axes[0]
+    regime_colour = {"monotone": "#d9f0d3", "oscillating": "#fee08b", "diverging": "#f4a582",
+                     "boundary": "#ffffff"}
+    right = max(sw.eta.max() for _, _, sw, _, _ in result.sweeps)
+    for method, beta, sw, meas, pred in result.sweeps:
+        if method == "gd":
+            eta = np.append(sw.eta, right)
+            regime = np.append(sw.regime, sw.regime[-1])  # GD diverges beyond its own grid too
+            for reg, colour in regime_colour.items():
+                on = regime == reg
+                if on.any():
+                    ax.fill_between(eta, 0, 2, where=on, color=colour, alpha=0.6, lw=0,
+                                    label=f"GD {reg}")
+        ax.plot(sw.eta, np.minimum(sw.rate, 2), "-", color=_colour(method), lw=1.4,
+                label=f"{method}" + (f" (β = {beta:g})" if method != "gd" else ""))
+        ax.axvline(pred, color=_colour(method), ls="--", lw=1)
+        ax.text(pred, 1.93, f" {pred:.3g}", color=_colour(method), fontsize=8, va="top")
+    ax.axhline(1, color="#444444", lw=0.8)
+    ax.set_ylim(0, 2)
+    ax.set_xlim(0, right)
+    ax.set_xlabel("step size η")
+    ax.set_ylabel("measured rate (|x_K - x*| / |x_{K/2} - x*|)^(2/K)  (clipped at 2)")
+    ax.set_title("Dashed: predicted bounds 2/λ_max, 2(1+β)/λ_max, 2(1+β)/((1+2β)λ_max)", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    ax = axes[1]
+    c = result.curves
+    bound = 2 / result.eigenvalues.max()
+    for j, eta in enumerate(c.eta):
+        loss = c.loss[:, j]
+        ax.plot(np.arange(len(loss)), np.where(loss > 0, loss, np.nan), lw=1.4,
+                label=f"η = {eta / bound:.2f} × 2/λ_max: {c.regime[j]}")
+    ax.set_yscale("log")
+    ax.set_xlabel("step k")
+    ax.set_ylabel("f(x_k) - f(x*)")
+    ax.set_title("GD's loss: below the bound it converges, above it diverges", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.suptitle(f"Step size against stability on a quadratic, λ = {', '.join(f'{v:g}' for v in result.eigenvalues)}")
+    return fig
+
+
+def chain_figure(result, axes=None):
+    """Left: steps to the minimum against d (log scale), measured median with the
+    quartiles, and GD's linearised recursion. Middle, right: |x_i| of one run at show_dim."""
+    plt = _plt()
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(15, 4.8), layout="constrained")
+    ax = axes[0]
+    names = [o.name for o in result.scenario.optimizers]
+    for name in names:
+        rows = [r for r in result.chain if r["optimizer"] == name]
+        d = np.array([r["d"] for r in rows])
+        allk = [np.array([np.nan if k is None else k for k in r["steps_all"]], dtype=float) for r in rows]
+        med = np.array([np.nan if r["steps"] is None else r["steps"] for r in rows])
+        lo = med - np.array([np.nanpercentile(a, 25) for a in allk])
+        hi = np.array([np.nanpercentile(a, 75) for a in allk]) - med
+        ax.errorbar(d, med, yerr=[lo, hi], fmt="o", color=_colour(name), ms=5, capsize=3, label=f"{name} (measured)")
+        if rows[0]["predicted_steps"] is not None:
+            ax.plot(d, [r["predicted_steps"] for r in rows], "-", color=_colour(name), lw=1.2,
+                    label=f"{name} (linearised recursion)")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of saddles d (= dimension)")
+    ax.set_ylabel("steps to the minimum (median, quartiles)")
+    ax.set_title("GD: exponential in d; perturbed GD: linear", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    span = max((len(xs) for _, xs in result.shown), default=1)
+    floor = min((np.nanmin(np.abs(xs)[np.abs(xs) > 0]) for _, xs in result.shown), default=1e-10) / 10
+    for ax, (name, xs) in zip(axes[1:], result.shown):
+        d = xs.shape[1]
+        for i in range(d):
+            ax.plot(np.abs(xs[:, i]), color=plt.cm.viridis(i / max(d - 1, 1)), lw=1.2, label=f"|x_{i + 1}|")
+        ax.set_yscale("log")
+        ax.set_ylim(floor, 5)
+        ax.set_xlim(0, span)
+        ax.set_xlabel("step k")
+        ax.set_title(f"{name}, d = {d}: coordinates escape one after another", fontsize=10)
+        ax.grid(alpha=0.3)
+    if len(axes) > 1 and result.shown:
+        axes[1].set_ylabel("|x_i| (log scale)")
+        axes[1].legend(fontsize=7, ncol=2, loc="lower left")
+    axes[0].figure.suptitle("A chain of saddles (after Du et al. 2017): each coordinate shrinks while it waits its turn")
+    return axes[0].figure
+
+
+def linear_net_figure(result, axes=None):
+    """Left: the loss with its plateaus and drops, measured against gradient flow.
+    Right: each mode's strength u_a / s_a, measured and predicted."""
+    fig, axes = _axes_pair(axes, size=(12, 4.8))
+    k = np.arange(len(result.loss))
+    pred_loss, pred_u = result.predicted_curves()
+    ax = axes[0]
+    ax.plot(k, result.loss, "-", color="#000000", lw=1.6, label="GD, aligned start (measured)")
+    ax.plot(k, pred_loss, "--", color="#d62728", lw=1.2, label="gradient flow, Saxe et al. (2014)")
+    if result.random_loss is not None:
+        ax.plot(k, result.random_loss, ":", color="#1f77b4", lw=1.4,
+                label=f"GD, random start (scale {result.scenario.settings.random_init:g})")
+    ax.set_yscale("log")
+    ax.set_xlabel("step k")
+    ax.set_ylabel("loss 1/2 |W2 W1 X - Y|²  (log scale)")
+    ax.set_title("Plateau, drop, plateau, drop: one mode at a time", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    ax = axes[1]
+    s = result.landscape.modes[0]
+    learnt = result.learn_steps(result.strengths)
+    plt = _plt()
+    for a in range(s.size):
+        colour = plt.cm.plasma(a / max(s.size, 1) * 0.85)
+        ax.plot(k, result.strengths[:, a] / s[a], "-", color=colour, lw=1.6, label=f"s = {s[a]:g}")
+        ax.plot(k, pred_u[:, a] / s[a], "--", color=colour, lw=1)
+        if learnt[a] is not None:
+            ax.axvline(learnt[a], color=colour, lw=0.6, alpha=0.6)
+    ax.axhline(result.scenario.settings.fraction, color="#888888", lw=0.6)
+    ax.set_xlabel("step k")
+    ax.set_ylabel("mode strength u / s")
+    ax.set_title("Stronger modes are learnt first, at t ≈ ln(s/u0)/(2s)  (dashed: flow)", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.suptitle("A two-layer linear network from a small start")
+    return fig
+
+
+STUDY_FIGURES = {
+    "saddle-escape": {"escape-times": escape_times_figure, "escape-sweeps": escape_sweeps_figure,
+                      "escape-curves": escape_curves_figure},
+    "lr-stability": {"lr-sweep": lr_sweep_figure},
+    "saddle-chain": {"chain-steps": chain_figure},
+    "linear-net": {"learning-curves": linear_net_figure},
+}
+
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None},
              "pdf": {"CreationDate": None, "ModDate": None}}
 

@@ -188,6 +188,17 @@ def saxe_learn_time(s, u0, fraction: float = 0.5) -> np.ndarray:
     return np.log(uf * (s - u0) / (u0 * (s - uf))) / (2 * s)
 
 
+def saxe_gd_learn_steps(s, u0, eta: float, fraction: float = 0.5) -> np.ndarray:
+    """GD steps to learn the mode: the flow time / eta, stretched by eta s / ln(1 + eta s).
+
+    While u << s, GD multiplies u by (1 + eta s)^2 per step where the flow gives
+    e^{2 eta s}; the growth phase dominates the time, so the steps are the flow's
+    times that ratio (it tends to 1 as eta s -> 0).
+    """
+    s = np.asarray(s, dtype=float)
+    return saxe_learn_time(s, u0, fraction) / eta * (eta * s / np.log1p(eta * s))
+
+
 # --- the saddle chain (after Du et al. 2017) -----------------------------------------
 
 def chain_phase_ends(x0, eta: float, gamma: float, L: float, a: float, level: float = 0.5) -> np.ndarray:
