@@ -185,10 +185,10 @@ def quadratic_escape(factors, y0, radius: float, curvature=None, stall_threshold
 
     inside = norm2(np.zeros(w.shape[0])) <= radius**2
     grow = (q2 > 1) & (w > 0)
-    rate = np.where(grow, q2, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         # the fastest growing term alone passes radius^2 here, so the sum does too
-        hi = np.nanmin(np.log(radius**2 / np.where(grow, w, np.nan)) / np.log(rate), axis=-1)
+        alone = np.log(radius**2 / np.where(grow, w, 1.0)) / np.log(np.where(grow, q2, 2.0))
+        hi = np.min(np.where(grow, alone, np.inf), axis=-1)
     ok = inside & grow.any(-1)
     hi = np.where(ok, np.maximum(hi, 0.0) + 1.0, 1.0)
     kb = _first_above(norm2, radius**2, hi)

@@ -71,8 +71,9 @@ class Scenario:
         """Every landscape the scenario names (``[[landscape]]`` tables), in order."""
         from .families import build
 
-        return [build(fam, params, where=f"{self.source}: [landscape] {i + 1}")
-                for i, (fam, params) in enumerate(self.landscapes or ((self.family, self.landscape_params),))]
+        tables = self.landscapes or ((self.family, self.landscape_params),)
+        return [build(fam, params, where=f"{self.source}: [landscape]" + (f" {i + 1}" if len(tables) > 1 else ""))
+                for i, (fam, params) in enumerate(tables)]
 
     def with_overrides(self, *, seed=None, eta=None, steps=None, formats=None) -> "Scenario":
         """The same scenario with command-line overrides applied (and checked)."""

@@ -29,7 +29,8 @@ def invoke(*args):
 def test_list_names_every_builtin_scenario():
     result = invoke("list")
     assert result.exit_code == 0
-    assert result.output.splitlines()[0].startswith("saddle-2d ")
+    names = [line.split()[0] for line in result.output.splitlines()]
+    assert names == ["linear-net", "lr-stability", "saddle-2d", "saddle-chain", "saddle-escape"]
     families = invoke("list", "--families").output
     assert "saddle-2d" in families and "muller-brown" in families
 

@@ -19,6 +19,9 @@ CASES = [(name, {}) for name in LANDSCAPES] + [
     ("pspin", {"dim": 4, "p": 2, "seed": 1}),
     ("pspin", {"dim": 6, "p": 3, "seed": 2}),
     ("pspin", {"dim": 4, "p": 4, "seed": 3}),
+    ("quadratic", {"eigenvalues": [-1.0, 0.5, 2.0], "rotation": "identity", "b": [0.1, 0.2, -0.3]}),
+    ("saddle-chain", {"dim": 6, "gamma": 2.0, "L": 0.7, "a": 1.3, "gate": 0.0}),
+    ("linear-net", {"strengths": [2.0, 0.5], "hidden": 3, "inputs": 3, "outputs": 4, "samples": 5, "seed": 4}),
 ]
 IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
 # families on R^n have Euclidean derivatives; those on a manifold (the sphere) Riemannian ones

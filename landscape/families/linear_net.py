@@ -131,4 +131,5 @@ class LinearNet(Landscape):
         H21 = (np.einsum("...ic,...ad->...iacd", W2, W1C)
                + np.einsum("ac,...id->...iacd", np.eye(h), EX)).reshape(lead + (n_out * h, h * n_in))
         top = np.concatenate([H11, np.swapaxes(H21, -1, -2)], -1)
-        return np.concatenate([top, np.concatenate([H21, H22], -1)], -2)
+        H = np.concatenate([top, np.concatenate([H21, H22], -1)], -2)
+        return 0.5 * (H + np.swapaxes(H, -1, -2))  # W2^T W2 and W1 C W1^T are symmetric only to rounding
