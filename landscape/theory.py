@@ -205,16 +205,19 @@ def chain_phase_ends(x0, eta: float, gamma: float, L: float, a: float, level: fl
     """Linearised GD times t_i at which x_i reaches ``level`` a on the saddle chain.
 
     x_i grows by (1 + eta gamma) per step once x_{i-1} has arrived, and shrinks by
-    (1 - eta L) per step before: t_i = t_{i-1} + ln(level a / |x_i(t_{i-1})|) / ln(1 + eta gamma)
-    with |x_i(t_{i-1})| = |x_i(0)| (1 - eta L)^{t_{i-1}}, t_0 = 0. So
+    (1 - eta L) per step before: t_i = t_{i-1} + [ln(level a / |x_i(t_{i-1})|) + c] / ln(1 + eta gamma)
+    with |x_i(t_{i-1})| = |x_i(0)| (1 - eta L)^{t_{i-1}}, t_0 = 0. The constant
+    c = ln(1 / (1 - level^2)) / 2 is the end of the escape: with its gate open x_i follows
+    dy/dt = gamma y (1 - y^2/a^2), whose solution has y^2 / (a^2 - y^2) growing like e^{2 gamma t}. So
     t_i ~ (1 + kappa) t_{i-1}, kappa = ln(1/(1 - eta L)) / ln(1 + eta gamma): the time
     grows geometrically with the chain's length. x0 (..., d) -> (..., d).
     """
     x0 = np.abs(np.asarray(x0, dtype=float))
     up, down = np.log1p(eta * gamma), -np.log1p(-eta * L)
     t = np.zeros(x0.shape[:-1])
+    end = 0.5 * np.log(1 / (1 - level**2))
     out = []
     for i in range(x0.shape[-1]):  # a recursion over the chain, not over points
-        t = t + np.maximum(np.log(level * a / x0[..., i]) + t * down, 0.0) / up
+        t = t + (np.maximum(np.log(level * a / x0[..., i]) + t * down, 0.0) + end) / up
         out.append(t)
     return np.stack(out, -1)
