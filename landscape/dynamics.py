@@ -41,9 +41,14 @@ class Trajectory:
         return self.x[last, np.arange(self.x.shape[1])]
 
 
-def iterate(landscape, optimizer, x0, *, rng: np.random.Generator | None = None,
-            bound: float = 1e6) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield (x, value, grad_norm, diverged_step) at k = 0, 1, 2, ... for starts x0 (B, n)."""
+def iterate(landscape, optimizer, x0, *, rng: np.random.Generator | None = None, bound: float = 1e6,
+            values: bool = True, grad_norms: bool = True
+            ) -> Iterator[tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]]:
+    """Yield (x, value, grad_norm, diverged_step) at k = 0, 1, 2, ... for starts x0 (B, n).
+
+    value and grad_norm are None when not asked for (a caller that needs neither pays
+    only for the gradient). The yielded arrays are never modified afterwards.
+    """
     x = np.array(x0, dtype=float)
     diverged = np.full(x.shape[0], -1)
     state = optimizer.init(x)
@@ -51,13 +56,17 @@ def iterate(landscape, optimizer, x0, *, rng: np.random.Generator | None = None,
     with np.errstate(all="ignore"):
         while True:
             g = landscape.grad(x)
-            yield x.copy(), landscape.value(x), np.linalg.norm(g, axis=-1), diverged.copy()
+            yield (x, landscape.value(x) if values else None,
+                   np.sqrt(np.einsum("...i,...i->...", g, g)) if grad_norms else None, diverged)
             step, state = optimizer.update(g, state, x, landscape, rng)
             x = x + step
             k += 1
-            bad = (diverged < 0) & ~(np.abs(x) <= bound).all(axis=-1)
-            diverged[bad] = k
-            x[diverged >= 0] = np.nan
+            # one reduction over everything decides whether any run needs a closer look
+            if not np.max(np.abs(x), initial=0.0) <= bound:
+                bad = (diverged < 0) & ~(np.abs(x) <= bound).all(axis=-1)
+                if bad.any():
+                    diverged = np.where(bad, k, diverged)
+                x[diverged >= 0] = np.nan
 
 
 def run(landscape, optimizer, x0, steps: int, *, rng: np.random.Generator | None = None,
@@ -138,7 +147,7 @@ def measure_escape(landscape, optimizer, x0, steps: int, centre, radius: float,
     entered = np.zeros(B, dtype=bool)
     x = g = div = None
     k = 0
-    for k, (x, _, g, div) in enumerate(iterate(landscape, optimizer, x0, rng=rng, bound=bound)):
+    for k, (x, _, g, div) in enumerate(iterate(landscape, optimizer, x0, rng=rng, bound=bound, values=False)):
         d = np.linalg.norm(x - centre, axis=-1)
         inside = d <= radius
         pending = escape < 0
@@ -274,7 +283,7 @@ def rate_sweep(landscape, etas, x0, steps: int, minimum, optimizer=None) -> Rate
     prev = last = None
     loss = []
     f_min = float(landscape.value(p))
-    for k, (x, v, g, div) in enumerate(iterate(landscape, opt, start, bound=np.inf)):
+    for k, (x, v, g, div) in enumerate(iterate(landscape, opt, start, bound=np.inf, grad_norms=False)):
         loss.append(v - f_min)
         if k == half:
             dist_half = np.linalg.norm(x - p, axis=-1)
@@ -298,7 +307,8 @@ def first_arrival(landscape, optimizer, x0, steps: int, arrived: Callable[[np.nd
     ``steps`` or after diverging. Streams: stops when every run has arrived."""
     x0 = np.asarray(x0, dtype=float)
     out = np.full(x0.shape[0], -1)
-    for k, (x, _, _, div) in enumerate(iterate(landscape, optimizer, x0, rng=rng, bound=bound)):
+    for k, (x, _, _, div) in enumerate(iterate(landscape, optimizer, x0, rng=rng, bound=bound,
+                                               values=False, grad_norms=False)):
         new = (out < 0) & (div < 0) & arrived(x)
         out[new] = k
         if progress is not None:

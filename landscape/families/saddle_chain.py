@@ -23,7 +23,8 @@ from .base import Landscape, points
 def _smoothstep(s):
     """S(s) = 6s^5 - 15s^4 + 10s^3 on [0, 1], 0 below, 1 above: C^2. Returns S, S', S''."""
     s = np.clip(s, 0.0, 1.0)
-    return (s**3 * (10 - 15 * s + 6 * s * s), 30 * s * s * (1 - s) ** 2, 60 * s * (1 - s) * (1 - 2 * s))
+    s2, r = s * s, 1 - s  # products, not **: integer powers above 2 go through libm's pow
+    return s2 * s * (10 - 15 * s + 6 * s2), 30 * s2 * r * r, 60 * s * r * (1 - 2 * s)
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ class SaddleChain(Landscape):
 
     def _w(self, t):
         g, L, a2 = self.gamma, self.L, self.a**2
-        return (g * t**4 / (4 * a2) - (L + g) * t**2 / 2, g * t**3 / a2 - (L + g) * t,
-                3 * g * t**2 / a2 - (L + g))
+        t2 = t * t
+        return t2 * (g * t2 / (4 * a2) - (L + g) / 2), t * (g * t2 / a2 - (L + g)), 3 * g * t2 / a2 - (L + g)
 
     def _gates(self, x):
         """sigma, sigma', sigma'' at every coordinate (..., d)."""
