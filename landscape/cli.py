@@ -123,7 +123,11 @@ def list_cmd(families):
 @click.option("--steps", type=int, default=None, help="Override the number of steps.")
 @json_option
 def run(scenario, out, formats, seed, eta, steps, as_json):
-    """Run a scenario: critical points, GD runs with their theory, figures and results.json."""
+    """Run a scenario: critical points, optimizer runs with their theory, figures and results.json.
+
+    Built-in: saddle-2d (GD at one saddle), saddle-escape (every optimizer), lr-stability
+    (the step-size sweep), saddle-chain (d saddles in a row), linear-net (Saxe et al.).
+    """
     from .experiment import run_scenario
     from .report import write_scenario
     from .scenario import load, resolve

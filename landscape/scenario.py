@@ -85,6 +85,10 @@ class Scenario:
             changes["steps"] = _int(steps, f"{where}: --steps", minimum=1)
         if eta is not None:
             eta = _number(eta, f"{where}: --eta", positive=True)
+            from .studies import STUDIES
+
+            if not getattr(STUDIES.get(self.kind), "takes_eta", True):
+                raise LandscapeError(f"{where}: --eta does not apply to {self.kind}: it sweeps the step size")
             changes["optimizers"] = tuple(
                 dataclasses.replace(o, settings={**o.settings, "eta": eta}) for o in self.optimizers)
         if formats is not None:

@@ -243,3 +243,9 @@ def test_bad_study_files_are_one_line_and_write_nothing(tmp_path, text, message)
     result = CliRunner().invoke(cli, ["run", str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and result.output.count("\n") == 1 and message in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_eta_override_is_refused_where_the_study_sweeps_it(tmp_path):
+    result = CliRunner().invoke(cli, ["run", "lr-stability", "--eta", "0.1", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--eta does not apply to lr-stability" in result.output
+    assert not any(tmp_path.iterdir())

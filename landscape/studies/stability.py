@@ -21,6 +21,7 @@ from ..optim import chain, scale, trace
 from .common import require, settings_of, ticker
 
 many_landscapes = False
+takes_eta = False  # the study sweeps eta itself
 METHODS = ("gd", "heavy-ball", "nesterov")
 
 
