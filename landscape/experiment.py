@@ -17,6 +17,7 @@ from .critical import CriticalPoint, CriticalSet, find_critical_points
 from .dynamics import Trajectory, escape_step, run, stall_steps
 from .optim import OPTIMIZERS
 from .scenario import OptimizerSpec, Scenario
+from .studies.common import settings_of
 
 SCHEMA_VERSION = 1
 
@@ -162,7 +163,7 @@ def run_scenario(scenario: Scenario, progress: Callable[[int], None] | None = No
     sweep = None
     gd_spec = next((o for o in scenario.optimizers if o.name == "gd"), None)
     if ref is not None and gd_spec is not None and scenario.eps:
-        sweep = _escape_sweep(landscape, critical, ref, lam, vec, gd_spec.settings["eta"],
+        sweep = _escape_sweep(landscape, critical, ref, lam, vec, settings_of(gd_spec, "eta", 0.1),
                               scenario, rng)
 
     return ScenarioResult(scenario, landscape, critical, ref, vec, tuple(runs), tuple(trajectories),
@@ -170,7 +171,7 @@ def run_scenario(scenario: Scenario, progress: Callable[[int], None] | None = No
 
 
 def _records(spec, traj, starts, landscape, critical, ref, lam, vec, scenario):
-    eta = spec.settings.get("eta")
+    eta = settings_of(spec, "eta", 0.1)
     final = traj.final
     final_value = landscape.value(final)
     kinds, ends = outcomes(traj, critical, scenario.radius, scenario.stall_threshold)
@@ -227,7 +228,7 @@ def _theory(critical, ref, lam, gd_spec, scenario) -> dict:
     out.update({"centre": ref.x, "centre_eigenvalues": lam,
                 "stability_bound_centre": theory.stability_bound(lam)})
     if gd_spec is not None:
-        eta = gd_spec.settings["eta"]
+        eta = settings_of(gd_spec, "eta", 0.1)
         out.update({"eta": eta, "contraction_factors": 1.0 - eta * lam,
                     "escape_slope": theory.escape_slope(lam, eta)})
     return out

@@ -593,7 +593,9 @@ def escape_curves_figure(result, ax=None):
     y0 = abs(float((result.paths[0][1][0] - case.saddle) @ v))
     if gd is not None:
         k = np.arange(longest)
-        pred = y0 * (1 + gd.settings["eta"] * abs(case.eigenvalues.min())) ** k
+        from .studies.common import settings_of
+
+        pred = y0 * (1 + settings_of(gd, "eta", 0.1) * abs(case.eigenvalues.min())) ** k
         ax.plot(k[pred < 3 * r], pred[pred < 3 * r], "--", color="#555555", lw=1, label="ε (1 + η|λ_min|)^k")
     ax.axhline(r, color="#999999", lw=0.8)
     ax.text(longest, r * 1.6, f"ball radius r = {r:g} ", fontsize=8, color="#555555", ha="right")

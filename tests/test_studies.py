@@ -249,3 +249,28 @@ def test_eta_override_is_refused_where_the_study_sweeps_it(tmp_path):
     result = CliRunner().invoke(cli, ["run", "lr-stability", "--eta", "0.1", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--eta does not apply to lr-stability" in result.output
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("text", [
+    'kind = "saddle-chain"\n[landscape]\nfamily = "saddle-chain"\n[run]\nsteps = 3000\n'
+    'optimizers = [{name = "gd"}]\n[saddle-chain]\ndims = [1, 2]\nstarts = 2\nshow_dim = 2\n',
+    'kind = "linear-net"\n[landscape]\nfamily = "linear-net"\nstrengths = [2.0]\nhidden = 1\n'
+    '[run]\nsteps = 300\noptimizers = [{name = "gd"}]\n',
+    'kind = "saddle-escape"\n[landscape]\nfamily = "saddle-2d"\n[run]\nsteps = 400\n'
+    'optimizers = [{name = "gd"}, {name = "heavy-ball"}]\n[saddle-escape]\neps = [1e-3]\nstarts_per_eps = 2\n'
+    'sweep_etas = [0.1]\nsweep_lambdas = [1.0]\nsweep_dims = [3]\nsweep_starts = 10\n',
+])
+def test_studies_take_the_optimizers_default_settings(tmp_path, text):
+    """A scenario may leave eta to the optimizer's default (gd: 0.1)."""
+    path = tmp_path / "defaults.toml"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["run", str(path), "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    if "chain" in data:
+        gd_rows = [r for r in data["chain"] if r["optimizer"] == "gd"]
+        assert all(abs(r["steps"] / r["predicted_steps"] - 1) < 0.07 for r in gd_rows)
+    if "modes" in data:
+        assert data["eta"] == 0.1 and data["modes"][0]["learn_time_measured"] is not None
+    if "runs" in data:
+        assert {r["eta"] for r in data["runs"] if r["optimizer"] == "gd"} == {0.1}

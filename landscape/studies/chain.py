@@ -17,7 +17,7 @@ import numpy as np
 from .. import theory
 from ..dynamics import first_arrival, run as run_steps
 from ..optim import ball
-from .common import median, optimizer, require, ticker
+from .common import median, optimizer, require, settings_of, ticker
 
 many_landscapes = False
 
@@ -55,7 +55,7 @@ class ChainResult:
     def to_dict(self) -> dict:
         s = self.scenario
         params = {k: v for k, v in self.landscape.params().items() if k != "dim"}
-        eta = next((o.settings.get("eta") for o in s.optimizers if o.name == "gd"), None)
+        eta = next((settings_of(o, "eta", 0.1) for o in s.optimizers if o.name == "gd"), None)
         kappa = None
         if eta is not None:
             kappa = float(-np.log1p(-eta * params["L"]) / np.log1p(eta * params["gamma"]))
@@ -88,7 +88,7 @@ def run(scenario, progress=None) -> ChainResult:
             row = {"d": d, "optimizer": spec.name, "steps": median(steps),
                    "steps_all": [int(k) if k >= 0 else None for k in steps], "predicted_steps": None}
             if spec.name == "gd":
-                ends = theory.chain_phase_ends(x0, spec.settings["eta"], land.gamma, land.L, a,
+                ends = theory.chain_phase_ends(x0, settings_of(spec, "eta", 0.1), land.gamma, land.L, a,
                                                level=1 - cfg.tolerance)
                 row["predicted_steps"] = float(np.median(ends[:, -1]))
             rows.append(row)
@@ -127,6 +127,6 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     lines += _grid(header, rows, markdown)
     if data["growth_factor_predicted"] is not None:
         lines += ["", f"GD's time grows by 1 + ln(1/(1 - ηL))/ln(1 + ηγ) = {data['growth_factor_predicted']:.3f} "
-                      "per saddle in the linearised recursion; perturbed GD pays about the same fixed time "
-                      "per saddle."]
+                      "per saddle in the linearised recursion."
+                  + (" Perturbed GD pays about the same fixed time per saddle." if "perturbed-gd" in names else "")]
     return lines + _figure_lines(data, markdown)

@@ -157,33 +157,29 @@ def _stall_prediction(case: Case, eta: float, cfg) -> np.ndarray:
     return stall
 
 
-def _records(case: Case, spec, meas, pred, stall_pred, cfg) -> list[dict]:
-    land = case.landscape
-    final_value = land.value(np.where(np.isfinite(meas.final), meas.final, 0.0))
+def outcomes(case: Case, meas, cfg) -> np.ndarray:
+    """Per start: 'escaped', 'diverged', 'saddle' (converged to it: inside the ball with
+    |grad f| <= 1e-8 x the curvature scale) or 'inside' (still there when the budget ran out)."""
     at_saddle = (np.linalg.norm(meas.final - case.saddle, axis=-1) <= cfg.radius) & \
                 (meas.final_grad_norm <= 1e-8 * max(1.0, float(np.abs(case.eigenvalues).max())))
-    out = []
-    for i in range(len(case.eps)):
-        if meas.escape_step[i] >= 0:
-            outcome = "escaped"
-        elif meas.diverged_step[i] >= 0:
-            outcome = "diverged"
-        elif at_saddle[i]:
-            outcome = "saddle"
-        else:
-            outcome = "inside"
-        out.append({
-            "landscape": case.label, "optimizer": spec.name, "eta": spec.settings.get("eta"),
-            "eps": float(case.eps[i]), "start": case.starts[i],
-            "escape_step": int(meas.escape_step[i]) if meas.escape_step[i] >= 0 else None,
-            "predicted_escape_step": float(pred[i]) if np.isfinite(pred[i]) else None,
-            "stall_steps": int(meas.stall_steps[i]),
-            "predicted_stall_steps": int(stall_pred[i]) if stall_pred is not None else None,
-            "final": meas.final[i], "final_value": float(final_value[i]) if outcome != "diverged" else None,
-            "outcome": outcome, "ends_at": case.saddle if outcome == "saddle" else None,
-            "diverged_step": int(meas.diverged_step[i]) if meas.diverged_step[i] >= 0 else None,
-            "start_eigen_coordinates": case.y0[i]})
-    return out
+    return np.where(meas.escape_step >= 0, "escaped",
+                    np.where(meas.diverged_step >= 0, "diverged", np.where(at_saddle, "saddle", "inside")))
+
+
+def _records(case: Case, spec, meas, outcome, pred, stall_pred) -> list[dict]:
+    final_value = case.landscape.value(np.where(np.isfinite(meas.final), meas.final, 0.0))
+    eta = settings_of(spec, "eta", 0.1)
+    return [{
+        "landscape": case.label, "optimizer": spec.name, "eta": eta,
+        "eps": float(case.eps[i]), "start": case.starts[i],
+        "escape_step": int(meas.escape_step[i]) if meas.escape_step[i] >= 0 else None,
+        "predicted_escape_step": float(pred[i]) if np.isfinite(pred[i]) else None,
+        "stall_steps": int(meas.stall_steps[i]),
+        "predicted_stall_steps": int(stall_pred[i]) if stall_pred is not None else None,
+        "final": meas.final[i], "final_value": float(final_value[i]) if outcome[i] != "diverged" else None,
+        "outcome": str(outcome[i]), "ends_at": case.saddle if outcome[i] == "saddle" else None,
+        "diverged_step": int(meas.diverged_step[i]) if meas.diverged_step[i] >= 0 else None,
+        "start_eigen_coordinates": case.y0[i]} for i in range(len(case.eps))]
 
 
 def run(scenario, progress=None) -> EscapeResult:
@@ -197,8 +193,9 @@ def run(scenario, progress=None) -> EscapeResult:
                                   cfg.radius, cfg.stall_threshold, rng=np.random.default_rng((scenario.seed, ci, oi)),
                                   bound=scenario.bound, until_escaped=True)
             pred = predicted(spec, case.eigenvalues, case.y0, cfg.radius)
-            stall_pred = _stall_prediction(case, spec.settings["eta"], cfg) if spec.name == "gd" else None
-            runs += _records(case, spec, meas, pred, stall_pred, cfg)
+            stall_pred = _stall_prediction(case, settings_of(spec, "eta", 0.1), cfg) if spec.name == "gd" else None
+            outcome = outcomes(case, meas, cfg)
+            runs += _records(case, spec, meas, outcome, pred, stall_pred)
             for e in cfg.eps:
                 sel = case.eps == e
                 medians.append({
@@ -208,9 +205,7 @@ def run(scenario, progress=None) -> EscapeResult:
                                               else None),
                     "median_stall_steps": float(np.median(meas.stall_steps[sel])),
                     "escaped": int(np.sum(meas.escape_step[sel] >= 0)),
-                    "converged_to_saddle": int(np.sum((meas.escape_step[sel] < 0) & (meas.diverged_step[sel] < 0)
-                                                      & (np.linalg.norm(meas.final[sel] - case.saddle, axis=-1)
-                                                         <= 1e-6))),
+                    "converged_to_saddle": int(np.sum(outcome[sel] == "saddle")),
                     "starts": int(sel.sum())})
             tick(1)
     sweeps = _sweeps(scenario, progress)
@@ -253,7 +248,7 @@ def _quadratic_saddle(lam_u: float, stable, seed: int):
 def _sweeps(scenario, progress) -> dict:
     cfg = scenario.settings
     gd_spec = next(o for o in scenario.optimizers if o.name == "gd")
-    eta0 = float(gd_spec.settings["eta"])
+    eta0 = float(settings_of(gd_spec, "eta", 0.1))
     stable = np.linspace(0.5, 4.0, 9)  # the stable spectrum of the 10-D sweep saddle
     r, e0, beta = cfg.radius, cfg.sweep_eps, cfg.beta
     y_start = np.zeros(1 + len(stable))

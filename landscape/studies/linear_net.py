@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import theory
 from ..dynamics import iterate
-from .common import optimizer, require
+from .common import optimizer, require, settings_of
 
 many_landscapes = False
 
@@ -111,7 +111,7 @@ def run(scenario, progress=None) -> LinearNetResult:
     if cfg.random_init > 0:
         theta = cfg.random_init * np.random.default_rng(scenario.seed).standard_normal(land.dim)
         r_loss, r_strengths = _record(land, optimizer(spec), theta, scenario.steps)
-    return LinearNetResult(scenario, land, float(spec.settings["eta"]), loss, strengths, r_loss, r_strengths)
+    return LinearNetResult(scenario, land, float(settings_of(spec, "eta", 0.1)), loss, strengths, r_loss, r_strengths)
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
