@@ -174,6 +174,12 @@ def load(path) -> Scenario:
     for section in ("critical", "run", "escape", "figures", kind):
         if not isinstance(data.get(section, {}), dict):
             raise LandscapeError(f"{src}: [{section}] must be a table")
+    if kind in STUDIES:  # keys only the trajectories kind reads would be silently ignored
+        for section, key in (("escape", None), ("run", "starts"), ("figures", "make")):
+            table = data.get(section, {})
+            if (key is None and table) or (key is not None and key in table):
+                what = f"[{section}]" + (f" {key}" if key else "")
+                raise LandscapeError(f"{src}: {what}: not used by kind {kind}; its settings go in [{kind}]")
     for section, allowed in sections.items():
         table = data if section == "" else data.get(section, {})
         where = f"{src}: [{section}]" if section else src

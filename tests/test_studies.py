@@ -233,6 +233,10 @@ BASE = '[landscape]\nfamily = "quadratic"\neigenvalues = [1.0, 2.0]\n[run]\nopti
      "list it"),
     ('[landscape]\nfamily = "saddle-2d"\n[run]\noptimizers = [{name = "heavy-ball", beta = 1.2}]\n',
      "heavy-ball: beta must be in [0, 1)"),
+    ('kind = "saddle-escape"\n[landscape]\nfamily = "saddle-2d"\n[escape]\nradius = 0.3\n',
+     "[escape]: not used by kind saddle-escape; its settings go in [saddle-escape]"),
+    ('kind = "saddle-chain"\n[landscape]\nfamily = "saddle-chain"\n[run]\nstarts = [[0.0]]\n',
+     "[run] starts: not used by kind saddle-chain"),
 ])
 def test_bad_study_files_are_one_line_and_write_nothing(tmp_path, text, message):
     path = tmp_path / "bad.toml"
