@@ -75,3 +75,17 @@ def test_overrides_are_checked_and_applied():
     for bad in ({"eta": 0}, {"steps": -1}, {"seed": -2}, {"formats": "png,bmp"}):
         with pytest.raises(LandscapeError, match="command line"):
             s.with_overrides(**bad)
+
+
+def test_setup_cfg_lists_every_subpackage():
+    """A non-editable install ships only the packages setup.cfg names: each folder of
+    landscape/ with an __init__.py must be among them (landscape.studies was once missed)."""
+    import configparser
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = configparser.ConfigParser()
+    cfg.read(root / "setup.cfg")
+    listed = set(cfg["options"]["packages"].split())
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "landscape").rglob("__init__.py")}
+    assert found <= listed, found - listed
