@@ -154,6 +154,8 @@ def test_saddle_escape_results(studies):
     sweeps = data["sweeps"]
     for row in sweeps["eta_sweep"] + sweeps["lambda_sweep"]:
         assert abs(row["escape_step"] - row["predicted_escape_step"]) <= 1
+        if row["optimizer"] == "gd":  # GD on a quadratic: the closed-form stall is exact
+            assert row["stall_steps"] == row["predicted_stall_steps"]
     # the median of 40 starts: the prediction at the 2-sigma order statistics of |u_1| brackets it
     from scipy.stats import beta
 

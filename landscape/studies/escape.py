@@ -245,6 +245,12 @@ def _quadratic_saddle(lam_u: float, stable, seed: int):
     return build("quadratic", {"eigenvalues": [-lam_u, *stable], "rotation": "identity", "seed": seed})
 
 
+def _gd_stall(land, y0, eta: float, cfg) -> int:
+    """GD's stall from y0 on a diagonal quadratic saddle, in closed form."""
+    lam = np.diag(land.H)
+    return int(quadratic_escape(1 - eta * lam, y0[None], cfg.radius, lam, cfg.stall_threshold)[1][0])
+
+
 def _sweeps(scenario, progress) -> dict:
     cfg = scenario.settings
     gd_spec = next(o for o in scenario.optimizers if o.name == "gd")
@@ -267,7 +273,9 @@ def _sweeps(scenario, progress) -> dict:
         for j, eta in enumerate(etas):
             eta_rows.append({"optimizer": method, "eta": eta, "beta": beta if method != "gd" else None,
                              "escape_step": int(meas.escape_step[j]) if meas.escape_step[j] >= 0 else None,
-                             "predicted_escape_step": float(theory.predicted_escape(method, -1.0, e0, r, eta, beta))})
+                             "predicted_escape_step": float(theory.predicted_escape(method, -1.0, e0, r, eta, beta)),
+                             "stall_steps": int(meas.stall_steps[j]),
+                             "predicted_stall_steps": _gd_stall(land, y_start, eta, cfg) if method == "gd" else None})
     tick(1)
 
     # |lambda_min|: one landscape each
@@ -282,6 +290,7 @@ def _sweeps(scenario, progress) -> dict:
             lam_rows.append({"optimizer": method, "lambda_min": -lam_u, "eta": eta0,
                              "escape_step": int(k) if k >= 0 else None,
                              "stall_steps": int(meas.stall_steps[0]),
+                             "predicted_stall_steps": _gd_stall(land, y_start, eta0, cfg) if method == "gd" else None,
                              "predicted_escape_step": float(theory.predicted_escape(method, -lam_u, e0, r, eta0, beta))})
         tick(1)
 
@@ -358,6 +367,10 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
                 row += [fmt_steps(r["escape_step"]), f"{r['predicted_escape_step']:.1f}"]
             table.append(row)
         lines += _grid(header, table, markdown) + [""]
+    stall = [r for r in sw["eta_sweep"] + sw["lambda_sweep"] if r["optimizer"] == "gd"]
+    lines += [f"GD's stall (steps with |grad f| < {cfg['stall_threshold']:g}), measured / linear model: "
+              + ", ".join(f"{'η' if 'lambda_min' not in r else 'λ_min'} = {r.get('lambda_min', r['eta']):g}: "
+                          f"{r['stall_steps']} / {r['predicted_stall_steps']}" for r in stall) + ".", ""]
     header = ["dim", "GD median (closed form)", "GD pred", "heavy-ball median", "heavy-ball pred"]
     table = [[str(r["dim"]), fmt_steps(r["gd_median_escape_step"]), f"{r['gd_predicted_median']:.1f}",
               fmt_steps(r["heavy_ball_median_escape_step"]), f"{r['heavy_ball_predicted_median']:.1f}"]
