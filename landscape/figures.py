@@ -471,6 +471,19 @@ def _colour(name: str) -> str:
     return OPTIMIZER_COLOURS.get(name, "#8c564b")
 
 
+def _finish(ax, xlabel: str, ylabel: str, title: str, *, logy: bool = False, legend: int | None = 8,
+            loc: str = "best") -> None:
+    """Labels, a size-10 title, an optional log y axis, the legend and a light grid."""
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    if legend:
+        ax.legend(fontsize=legend, loc=loc)
+    ax.grid(alpha=0.3, which="both" if logy else "major")
+
+
 def escape_times_figure(result, axes=None):
     """Median escape step against ln(1/eps), one panel per landscape and one line per
     optimizer; dashed: the linearised prediction of each linear method."""
@@ -546,11 +559,9 @@ def escape_sweeps_figure(result, axes=None):
         ax.plot(dims, [np.nan if r[meas] is None else r[meas] for r in sw["dim_sweep"]], "o",
                 color=_colour(m), ms=5, label=m + (" (closed form, no iteration)" if m == "gd" else ""))
     ax.set_xscale("log")
-    ax.set_xlabel("dimension n")
-    ax.set_ylabel("median escape step")
-    ax.set_title(f"against dimension: starts uniform on a sphere of radius {sw['eps']:g};\n"
-                 "the unstable component shrinks like 1/√n, so k* grows like ln(n)/(2 ln(1+η|λ|))", fontsize=10)
-    ax.legend(fontsize=8)
+    _finish(ax, "dimension n", "median escape step",
+            f"against dimension: starts uniform on a sphere of radius {sw['eps']:g};\n"
+            "the unstable component shrinks like 1/√n, so k* grows like ln(n)/(2 ln(1+η|λ|))")
     ax.grid(alpha=0.3, which="both")
     ax = axes[3]
     for i, case in enumerate(result.cases):
@@ -563,11 +574,8 @@ def escape_sweeps_figure(result, axes=None):
         colour = plt.cm.viridis(i / max(len(result.cases) - 1, 1) * 0.85)
         ax.plot(u, [np.median(pred[eps == e]) for e in levels], "-", color=colour, lw=1.2)
         ax.plot(u, [np.median(meas[eps == e]) for e in levels], "o", color=colour, ms=5, label=case.label)
-    ax.set_xlabel("ln(1/ε)")
-    ax.set_ylabel(f"GD's stall: steps with |∇f| < {result.scenario.settings.stall_threshold:g}")
-    ax.set_title("stall length (markers: measured medians; lines: the linear model)", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+    _finish(ax, "ln(1/ε)", f"GD's stall: steps with |∇f| < {result.scenario.settings.stall_threshold:g}",
+            "stall length (markers: measured medians; lines: the linear model)")
     axes[0].figure.suptitle("What sets the escape time: η, |λ_min|, dimension and ε")
     return axes[0].figure
 
@@ -646,12 +654,7 @@ def lr_sweep_figure(result, axes=None):
         loss = c.loss[:, j]
         ax.plot(np.arange(len(loss)), np.where(loss > 0, loss, np.nan), lw=1.4,
                 label=f"η = {eta / bound:.2f} × 2/λ_max: {c.regime[j]}")
-    ax.set_yscale("log")
-    ax.set_xlabel("step k")
-    ax.set_ylabel("f(x_k) - f(x*)")
-    ax.set_title("GD's loss: below the bound it converges, above it diverges", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+    _finish(ax, "step k", "f(x_k) - f(x*)", "GD's loss: below the bound it converges, above it diverges", logy=True)
     fig.suptitle(f"Step size against stability on a quadratic, λ = {', '.join(f'{v:g}' for v in result.eigenvalues)}")
     return fig
 
@@ -675,12 +678,8 @@ def chain_figure(result, axes=None):
         if rows[0]["predicted_steps"] is not None:
             ax.plot(d, [r["predicted_steps"] for r in rows], "-", color=_colour(name), lw=1.2,
                     label=f"{name} (linearised recursion)")
-    ax.set_yscale("log")
-    ax.set_xlabel("number of saddles d (= dimension)")
-    ax.set_ylabel("steps to the minimum (median, quartiles)")
-    ax.set_title("GD: exponential in d; perturbed GD: linear", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, which="both")
+    _finish(ax, "number of saddles d (= dimension)", "steps to the minimum (median, quartiles)",
+            "GD: exponential in d; perturbed GD: linear", logy=True)
     span = max((len(xs) for _, xs in result.shown), default=1)
     floor = min((np.nanmin(np.abs(xs)[np.abs(xs) > 0]) for _, xs in result.shown), default=1e-10) / 10
     for ax, (name, xs) in zip(axes[1:], result.shown):
@@ -712,12 +711,8 @@ def linear_net_figure(result, axes=None):
     if result.random_loss is not None:
         ax.plot(k, result.random_loss, ":", color="#1f77b4", lw=1.4,
                 label=f"GD, random start (scale {result.scenario.settings.random_init:g})")
-    ax.set_yscale("log")
-    ax.set_xlabel("step k")
-    ax.set_ylabel("loss 1/2 |W2 W1 X - Y|²  (log scale)")
-    ax.set_title("Plateau, drop, plateau, drop: one mode at a time", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+    _finish(ax, "step k", "loss 1/2 |W2 W1 X - Y|²  (log scale)", "Plateau, drop, plateau, drop: one mode at a time",
+            logy=True)
     ax = axes[1]
     s = result.landscape.modes[0]
     learnt = result.learn_steps(result.strengths)
@@ -729,11 +724,8 @@ def linear_net_figure(result, axes=None):
         if learnt[a] is not None:
             ax.axvline(learnt[a], color=colour, lw=0.6, alpha=0.6)
     ax.axhline(result.scenario.settings.fraction, color="#888888", lw=0.6)
-    ax.set_xlabel("step k")
-    ax.set_ylabel("mode strength u / s")
-    ax.set_title("Stronger modes are learnt first, at t ≈ ln(s/u0)/(2s)  (dashed: flow)", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
-    ax.grid(alpha=0.3)
+    _finish(ax, "step k", "mode strength u / s", "Stronger modes are learnt first, at t ≈ ln(s/u0)/(2s)  (dashed: flow)",
+            loc="lower right")
     fig.suptitle("A two-layer linear network from a small start")
     return fig
 
