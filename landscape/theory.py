@@ -221,3 +221,38 @@ def chain_phase_ends(x0, eta: float, gamma: float, L: float, a: float, level: fl
         t = t + (np.maximum(np.log(level * a / x0[..., i]) + t * down, 0.0) + end) / up
         out.append(t)
     return np.stack(out, -1)
+
+
+def dropout_relu_moments(p: float) -> dict[str, float]:
+    """Moments of inverted dropout on a ReLU of a standard normal: h~ = ReLU(z) m / (1 - p),
+    z ~ N(0, 1), m ~ Bernoulli(1 - p).
+
+    With q = 1 - p and E[ReLU(z)^k] = 1/sqrt(2 pi), 1/2, sqrt(2/pi), 3/2 for k = 1..4,
+    E[h~^k] = E[ReLU(z)^k] / q^(k-1), so
+
+        E[h~] = 1/sqrt(2 pi),   Var[h~] = 1/(2q) - 1/(2 pi).
+
+    Also the fourth central moment mu4, which sets the standard error of a sample
+    variance from N draws: sqrt((mu4 - Var^2) / N).
+    """
+    q = 1.0 - p
+    m1, m2, m3, m4 = 1 / np.sqrt(2 * np.pi), 0.5 / q, np.sqrt(2 / np.pi) / q**2, 1.5 / q**3
+    var = m2 - m1 * m1
+    mu4 = m4 - 4 * m1 * m3 + 6 * m1 * m1 * m2 - 3 * m1**4
+    return {"mean": float(m1), "variance": float(var), "mu4": float(mu4)}
+
+
+def binomial_poisson_distance(units: int, rate: float) -> tuple[float, float]:
+    """(total variation between Binomial(M, rate/M) and Poisson(rate), the Barbour-Hall bound).
+
+    The number of units dropout keeps among M, each with probability q = rate/M,
+    is Binomial(M, q); as M grows at fixed M q it tends to Poisson(M q), with
+    d_TV <= (1 - e^{-rate}) q (Barbour and Hall 1984).
+    """
+    from scipy import stats
+
+    q = rate / units
+    k = np.arange(units + 1)
+    binom, pois = stats.binom.pmf(k, units, q), stats.poisson.pmf(k, rate)
+    tv = 0.5 * (np.abs(binom - pois).sum() + stats.poisson.sf(units, rate))
+    return float(tv), float((1 - np.exp(-rate)) * q)

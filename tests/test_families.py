@@ -22,6 +22,10 @@ CASES = [(name, {}) for name in LANDSCAPES] + [
     ("quadratic", {"eigenvalues": [-1.0, 0.5, 2.0], "rotation": "identity", "b": [0.1, 0.2, -0.3]}),
     ("saddle-chain", {"dim": 6, "gamma": 2.0, "L": 0.7, "a": 1.3, "gate": 0.0}),
     ("linear-net", {"strengths": [2.0, 0.5], "hidden": 3, "inputs": 3, "outputs": 4, "samples": 5, "seed": 4}),
+    ("mlp", {"layers": [2, 3, 2], "dataset": "xor", "weight_decay": 0.01}),
+    ("mlp", {"layers": [2, 3, 3, 2], "activation": "elu", "batchnorm": True, "dataset": "moons", "samples": 16}),
+    ("mlp", {"layers": [3, 4, 2], "activation": "sigmoid", "samples": 12, "seed": 2}),
+    ("mlp", {"layers": [2, 4, 3], "activation": "relu", "samples": 12}),
 ]
 IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
 # families on R^n have Euclidean derivatives; those on a manifold (the sphere) Riemannian ones

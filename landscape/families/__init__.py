@@ -3,6 +3,7 @@
 from .base import Landscape
 from .classic import Himmelblau, MonkeySaddle, MullerBrown, Rosenbrock, Saddle2D, SixHumpCamel
 from .linear_net import LinearNet
+from .mlp import MLPLoss
 from .polynomial import Polynomial
 from .pspin import PSpin
 from .quadratic import Quadratic
@@ -13,10 +14,10 @@ from .separable import Separable
 LANDSCAPES: dict[str, type[Landscape]] = {
     cls.name: cls
     for cls in (Saddle2D, MonkeySaddle, Rosenbrock, Himmelblau, SixHumpCamel, MullerBrown, Quadratic,
-                Separable, RandomField, PSpin, Polynomial, SaddleChain, LinearNet)
+                Separable, RandomField, PSpin, Polynomial, SaddleChain, LinearNet, MLPLoss)
 }
 
-__all__ = ["LANDSCAPES", "Landscape", "Himmelblau", "LinearNet", "MonkeySaddle", "MullerBrown", "Polynomial",
+__all__ = ["LANDSCAPES", "Landscape", "Himmelblau", "LinearNet", "MLPLoss", "MonkeySaddle", "MullerBrown", "Polynomial",
            "PSpin", "Quadratic", "RandomField", "Rosenbrock", "Saddle2D", "SaddleChain", "Separable", "SixHumpCamel"]
 
 
@@ -75,6 +76,10 @@ def _coerce(value, annotation: str, what: str):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise LandscapeError(f"{what}: expected a number, got {value!r}")
         return float(value)
+    if annotation.startswith("bool"):
+        if not isinstance(value, bool):
+            raise LandscapeError(f"{what}: expected true or false, got {value!r}")
+        return value
     if annotation.startswith("int"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise LandscapeError(f"{what}: expected an integer, got {value!r}")

@@ -1,0 +1,174 @@
+"""A multilayer perceptron assembled from the modules, on a flat parameter vector.
+
+Layer l (widths n_0 -> n_1 -> ... -> n_L) is Linear(n_{l-1}, n_l), then
+BatchNorm(n_l) when ``batchnorm`` is on, then for hidden layers (l < L) the
+activation and, when ``dropout`` p > 0, inverted dropout. The last layer's
+outputs are the logits of a softmax cross-entropy. Parameters are the modules'
+slices concatenated in that order (each Linear's W row-major, then b; each
+BatchNorm's gamma, then beta), so a 20 -> 40 layer with batch norm has
+20*40 + 40 + 2*40 = 920.
+
+The gradient is backprop through the modules' backward; the Hessian is exact:
+each column is a Hessian-vector product by forward-over-reverse (the
+modules' tangent passes), all columns at once as one batch of directions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import LandscapeError
+from .modules import Activation, BatchNorm, Dropout, Linear, SoftmaxCrossEntropy
+
+
+class MLP:
+    """The network: modules, parameter layout, loss, gradient, Hessian-vector products."""
+
+    def __init__(self, layers, activation: str = "tanh", batchnorm: bool = False, dropout: float = 0.0,
+                 eps: float = 1e-5):
+        layers = tuple(int(n) for n in layers)
+        if len(layers) < 2 or min(layers) < 1:
+            raise LandscapeError(f"layers must list at least two positive widths (inputs, ..., outputs), got {list(layers)}")
+        self.layers, self.activation, self.batchnorm, self.p = layers, activation, bool(batchnorm), float(dropout)
+        self.modules: list = []
+        self.hidden: list[tuple[int, int]] = []  # (index of the module after which the activation is, width)
+        for l in range(1, len(layers)):
+            self.modules.append(Linear(layers[l - 1], layers[l]))
+            if self.batchnorm:
+                self.modules.append(BatchNorm(layers[l], eps=eps))
+            if l < len(layers) - 1:
+                self.modules.append(Activation(activation))
+                self.hidden.append((len(self.modules) - 1, layers[l]))
+                if self.p > 0:
+                    self.modules.append(Dropout(self.p))
+        self.offsets = np.cumsum([0] + [m.size for m in self.modules])
+        self.size = int(self.offsets[-1])
+        self.loss_fn = SoftmaxCrossEntropy()
+
+    # --- layout -------------------------------------------------------------------
+
+    def parameter_table(self) -> list[dict]:
+        """One row per module with trainable parameters: what it is and how many."""
+        return [{"module": m.describe(), "parameters": m.size} for m in self.modules if m.size]
+
+    def slices(self, theta: np.ndarray) -> list[np.ndarray]:
+        return [theta[..., a:b] for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+
+    def linear_layers(self) -> list[tuple[int, Linear]]:
+        """(offset, module) of each Linear, in order."""
+        return [(int(self.offsets[i]), m) for i, m in enumerate(self.modules) if isinstance(m, Linear)]
+
+    def unit_parameters(self, layer: int, unit: int) -> np.ndarray:
+        """Indices of everything hidden unit ``unit`` of hidden layer ``layer`` (0-based) owns or
+        feeds: its incoming weights and bias, its BatchNorm gamma and beta, its outgoing weights."""
+        lin = self.linear_layers()
+        off, m = lin[layer]
+        idx = list(off + unit * m.n_in + np.arange(m.n_in)) + [off + m.n_out * m.n_in + unit]
+        if self.batchnorm:
+            k = self.modules.index(m) + 1
+            bo = int(self.offsets[k])
+            idx += [bo + unit, bo + m.n_out + unit]
+        off2, m2 = lin[layer + 1]
+        idx += list(off2 + np.arange(m2.n_out) * m2.n_in + unit)
+        return np.array(sorted(idx))
+
+    def sample_masks(self, lead: tuple, samples: int, rng: np.random.Generator) -> list[np.ndarray] | None:
+        """Fresh dropout masks (lead + (S, n_l)) for each hidden layer, or None without dropout."""
+        if self.p == 0:
+            return None
+        drops = [m for m in self.modules if isinstance(m, Dropout)]
+        return [d.sample(lead + (samples, w), rng) for d, (_, w) in zip(drops, self.hidden)]
+
+    # --- passes ---------------------------------------------------------------------
+
+    def forward(self, theta, X, masks=None):
+        """Logits (..., S, K) and the caches, in train mode (batch statistics; dropout only with masks)."""
+        caches, masks = [], list(masks) if masks is not None else None
+        for m, p in zip(self.modules, self.slices(theta)):
+            if isinstance(m, Dropout):
+                X, c = m.forward(p, X, masks.pop(0) if masks is not None else None)
+            else:
+                X, c = m.forward(p, X)
+            caches.append(c)
+        return X, caches
+
+    def pre_activations(self, theta, X) -> list[np.ndarray]:
+        """The input of each hidden layer's activation, (..., S, n_l) per layer (train mode, no dropout)."""
+        out = []
+        for m, p in zip(self.modules, self.slices(theta)):
+            if isinstance(m, Activation):
+                out.append(X)
+            X, _ = m.forward(p, X) if not isinstance(m, Dropout) else (X, None)
+        return out
+
+    def loss(self, theta, X, T, masks=None) -> np.ndarray:
+        Z, _ = self.forward(theta, X, masks)
+        return self.loss_fn.loss(Z, T)[0]
+
+    def _backward(self, theta, caches, G):
+        grads = []
+        for m, p, c in zip(self.modules[::-1], self.slices(theta)[::-1], caches[::-1]):
+            gp, G = m.backward(p, c, G)
+            grads.append(gp)
+        return np.concatenate(grads[::-1], axis=-1)
+
+    def loss_and_grad(self, theta, X, T, masks=None) -> tuple[np.ndarray, np.ndarray]:
+        """(L (...), dL/dtheta (..., n)) by backprop."""
+        Z, caches = self.forward(theta, X, masks)
+        L, lc = self.loss_fn.loss(Z, T)
+        return L, self._backward(theta, caches, self.loss_fn.backward(lc))
+
+    def hvp(self, theta, V, X, T, masks=None):
+        """(L (...), grad (..., n), H V (..., k, n)) for directions V (..., k, n): exact, by one
+        forward-over-reverse pass (Pearlmutter's R-operator) over all k directions at once."""
+        p = theta[..., None, :]
+        if masks is not None:
+            masks = [m[..., None, :, :] for m in masks]
+        Z, caches = self.forward(p, X, masks)
+        L, lc = self.loss_fn.loss(Z, T)
+        dX, dcaches = None, []
+        for m, pm, dpm, c in zip(self.modules, self.slices(p), self.slices(V), caches):
+            dX, dc = m.tangent(pm, dpm, c, dX)
+            dcaches.append(dc)
+        G = self.loss_fn.backward(lc)
+        dG = self.loss_fn.backward_tangent(lc, dX)
+        grads, hv = [], []
+        for m, pm, dpm, c, dc in zip(self.modules[::-1], self.slices(p)[::-1], self.slices(V)[::-1],
+                                     caches[::-1], dcaches[::-1]):
+            dgp, dG_next = m.backward_tangent(pm, dpm, c, dc, G, dG)
+            gp, G = m.backward(pm, c, G)
+            dG = dG_next
+            grads.append(gp)
+            hv.append(dgp)
+        lead = np.broadcast_shapes(p.shape[:-1], V.shape[:-1])
+        hv = np.concatenate([np.broadcast_to(h, lead + h.shape[-1:]) for h in hv[::-1]], axis=-1)
+        return L[..., 0], np.concatenate(grads[::-1], axis=-1)[..., 0, :], hv
+
+    def hessian(self, theta, X, T, masks=None):
+        """(L, grad, H (..., n, n)): H V with V = I, symmetrised (the R-op columns agree with the
+        rows to rounding; 1/2 (H + H^T) makes the symmetry exact)."""
+        L, g, H = self.hvp(theta, np.eye(self.size), X, T, masks)
+        return L, g, 0.5 * (H + np.swapaxes(H, -1, -2))
+
+    # --- inference --------------------------------------------------------------------
+
+    def running_stats(self, theta, X, state=None, masks=None):
+        """BatchNorm running (mean, var) per BatchNorm module after one train-mode pass on X."""
+        _, caches = self.forward(theta, X, masks)
+        bns = [(m, c) for m, c in zip(self.modules, caches) if isinstance(m, BatchNorm)]
+        state = state or [None] * len(bns)
+        return [m.running(s, c) for (m, c), s in zip(bns, state)]
+
+    def predict(self, theta, X, state=None):
+        """Inference-mode logits: dropout off, BatchNorm with running statistics ``state``."""
+        state = list(state or [])
+        for m, p in zip(self.modules, self.slices(theta)):
+            if isinstance(m, BatchNorm):
+                if not state:
+                    raise LandscapeError("inference with batch norm needs its running statistics")
+                X = m.infer(p, X, state.pop(0))
+            elif isinstance(m, Dropout):
+                continue
+            else:
+                X, _ = m.forward(p, X)
+        return X
