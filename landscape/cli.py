@@ -361,17 +361,35 @@ def _formats(text: str) -> tuple[str, ...]:
 @cli.command()
 @family_argument
 @param_option
-@click.option("--at", "at", required=True, metavar="x,y,...", help="The point.")
+@click.option("--at", "at", default=None, metavar="x,y,...",
+              help="The point; without it, only the landscape's description (and an mlp's parameter count).")
+@click.option("--layers", default=None, metavar="N0,N1,...",
+              help="mlp: the widths, inputs to classes (same as -p layers=[N0,N1,...]).")
+@click.option("--batchnorm", is_flag=True, default=None, help="mlp: batch norm after every linear layer.")
 @json_option
-def inspect(family, params, at, as_json):
-    """Value, gradient, Hessian, eigen-decomposition and classification at a point."""
+def inspect(family, params, at, layers, batchnorm, as_json):
+    """Value, gradient, Hessian, eigen-decomposition and classification at a point.
+
+    Without --at: what the landscape is (for mlp: its modules and parameter count),
+    e.g. `landscape inspect mlp --layers 20,40 --batchnorm`.
+    """
     import numpy as np
 
     from .families import build
     from .report import fmt
     from .spectrum import spectrum
 
-    land = build(family, parse_params(params))
+    settings = parse_params(params)
+    for option, value, key in (("--layers", layers, "layers"), ("--batchnorm", batchnorm, "batchnorm")):
+        if value is None:
+            continue
+        if family != "mlp":
+            raise LandscapeError(f"{option} applies to the mlp family only")
+        settings[key] = _widths(value) if key == "layers" else True
+    land = build(family, settings)
+    if at is None:
+        _describe_landscape(land, as_json)
+        return
     x = np.array(parse_numbers(at, "--at"))
     if x.size != land.dim:
         raise LandscapeError(f"--at: {family} needs {land.dim} coordinates, got {x.size}")
@@ -380,7 +398,7 @@ def inspect(family, params, at, as_json):
         raise LandscapeError(f"--at: {family} lives on a {land.manifold}; the origin has no projection onto it")
     H = land.hess(x)
     spec = spectrum(H)
-    data = {"landscape": land.describe(), "x": x, "value": float(land.value(x)),
+    data = {"landscape": land.describe(), "parameters": land.dim, "x": x, "value": float(land.value(x)),
             "gradient": land.grad(x), "hessian": H, "eigenvalues": spec.eigenvalues,
             "eigenvectors": spec.eigenvectors.T, "index": int(spec.n_neg), "kind": str(spec.kind),
             "zero_tol": float(spec.tol),
@@ -403,6 +421,28 @@ def inspect(family, params, at, as_json):
     if not data["is_critical"]:
         click.echo("  note: the gradient is not zero here, so this is not a critical point; the "
                    "classification describes the local curvature only")
+
+
+def _widths(text: str) -> list[int]:
+    widths = parse_numbers(text, "--layers")
+    if any(w != int(w) or w < 1 for w in widths):
+        raise LandscapeError(f"--layers: expected positive integer widths, got {text!r}")
+    return [int(w) for w in widths]
+
+
+def _describe_landscape(land, as_json: bool) -> None:
+    """What `inspect` prints without a point: the family, its parameters, its size."""
+    data = {"landscape": land.describe(), "parameters": land.dim, "summary": land.summary}
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"{land.name}: {land.summary}")
+    for key, value in land.params().items():
+        click.echo(f"  {key:14s} {value}")
+    for row in data["landscape"].get("architecture", []):
+        click.echo(f"  {row['module']:24s} {row['parameters']:>8d} parameters")
+    click.echo(f"  {'total':24s} {land.dim:>8d} parameters" if "architecture" in data["landscape"]
+               else f"  dimension      {land.dim}")
 
 
 @cli.command()

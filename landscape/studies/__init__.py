@@ -7,11 +7,12 @@ its figures are in figures.STUDY_FIGURES. ``progress(label, total)`` returns an
 update callable, or is None.
 """
 
-from . import chain, escape, linear_net, stability
+from . import chain, escape, linear_net, mlp_xor, stability
 
 STUDIES = {
     "saddle-escape": escape,
     "lr-stability": stability,
     "saddle-chain": chain,
     "linear-net": linear_net,
+    "mlp-xor": mlp_xor,
 }

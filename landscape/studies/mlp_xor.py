@@ -1,0 +1,204 @@
+"""mlp-xor: the critical points of a small network's loss, index against loss, and the Hessian along training.
+
+On the mlp family with dataset = "xor" the critical-point engine finds the
+critical points in a box (Newton on grad f = 0, every index). Weight decay makes
+the loss coercive, so the critical points are isolated and their Morse sum
+sum_k (-1)^k c_k must be 1: a check that none were missed. Dauphin et al.
+(2014, "Identifying and attacking the saddle point problem") found that the
+index of a network's critical points grows with their loss; here every point is
+plotted. GD runs from LeCun-normal starts record the Hessian spectrum at
+log-spaced steps (at initialisation, along training, at the end). The
+backprop gradient and the exact Hessian are checked against central
+differences on the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..critical import find_critical_points
+from ..dynamics import iterate
+from ..nn.checks import gradient_error, hessian_error
+from ..spectrum import spectrum
+from .common import optimizer, require, settings_of, ticker
+
+many_landscapes = False
+
+HESSIAN_METHOD = ("exact: every column a Hessian-vector product by forward-over-reverse differentiation "
+                  "(Pearlmutter's R-operator) through the modules, all columns in one batch, then symmetrised")
+
+
+@dataclass(frozen=True)
+class Settings:
+    starts: int = 8192
+    box: float = 4.0
+    runs: int = 8
+    init_scale: float = 1.0
+    snapshots: int = 12
+
+    def __post_init__(self):
+        require(self.starts >= 1, "starts: expected a positive integer")
+        require(self.box > 0, "box: expected a positive number (the search box is [-box, box]^n)")
+        require(self.runs >= 1, "runs: expected a positive integer")
+        require(self.init_scale > 0, "init_scale: expected a positive number")
+        require(self.snapshots >= 2, "snapshots: expected an integer >= 2")
+
+
+def check(scenario, landscapes) -> None:
+    land = landscapes[0]
+    require(land.name == "mlp", f"{scenario.source}: [landscape]: mlp-xor needs family = \"mlp\"")
+    require(land.activation != "relu", f"{scenario.source}: [landscape] activation: Newton's search needs a "
+                                       "smooth loss; use tanh, elu or sigmoid")
+    require(land.weight_decay > 0, f"{scenario.source}: [landscape] weight_decay: must be > 0, or the "
+                                   "cross-entropy's minima lie at infinity and the critical points are not isolated")
+    require(len(scenario.optimizers) == 1, f"{scenario.source}: [run] optimizers: list one optimizer for the training runs")
+
+
+def orbit_labels(land, x: np.ndarray, tol: float) -> np.ndarray:
+    """Label each point (m, n) by its orbit under the landscape's symmetries (union of images)."""
+    from scipy.spatial import cKDTree
+
+    parent = np.arange(len(x))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if len(x):
+        tree = cKDTree(x)
+        for image in land.images(x):
+            d, j = tree.query(image, distance_upper_bound=tol)
+            for i in np.flatnonzero(d <= tol):
+                a, b = root(i), root(j[i])
+                parent[max(a, b)] = min(a, b)
+    return np.array([root(i) for i in range(len(x))])
+
+
+@dataclass(frozen=True, eq=False)
+class MLPXorResult:
+    scenario: object
+    landscape: object
+    critical: object
+    orbits: np.ndarray
+    gradient_check: float
+    hessian_check: float
+    check_points: int
+    eta: float
+    loss: np.ndarray  # (runs, steps + 1)
+    snapshot_steps: np.ndarray  # (K,)
+    eigenvalues: np.ndarray  # (runs, K, n)
+
+    @property
+    def zero_tol(self) -> float:
+        return float(self.critical.zero_tol)
+
+    def run_index(self) -> np.ndarray:
+        """Negative eigenvalues of each run at each snapshot, (runs, K), with the search's zero tolerance."""
+        return (self.eigenvalues < -self.zero_tol).sum(-1)
+
+    def to_dict(self) -> dict:
+        sc, land, cs = self.scenario, self.landscape, self.critical
+        pts = cs.points
+        by_index = []
+        for k in sorted({p.index for p in pts}):
+            v = np.array([p.value for p in pts if p.index == k])
+            by_index.append({"index": k, "count": int(v.size), "loss_mean": float(v.mean()),
+                             "loss_min": float(v.min()), "loss_max": float(v.max())})
+        values = np.array([p.value for p in pts])
+        index = np.array([p.index for p in pts])
+        from scipy.stats import spearmanr
+
+        rho = float(spearmanr(index, values).statistic) if len(pts) > 2 and np.ptp(index) > 0 else None
+        _, sizes = np.unique(self.orbits, return_counts=True)
+        final = self.eigenvalues[:, -1]
+        return {
+            "schema_version": 1, "scenario": sc.name, "description": sc.description, "kind": sc.kind,
+            "seed": sc.seed, "landscape": land.describe(), "settings": sc.settings.__dict__,
+            "parameters": land.dim, "architecture": land.network.parameter_table(),
+            "gradient_check": self.gradient_check, "hessian_check": self.hessian_check,
+            "check_points": self.check_points, "hessian_method": HESSIAN_METHOD,
+            "search": {k: v for k, v in cs.to_dict().items() if k != "critical_points"},
+            "critical_points": [{"value": p.value, "index": p.index, "grad_norm": p.grad_norm, "kind": p.kind,
+                                 "hits": p.hits, "lambda_min": float(p.eigenvalues[0]),
+                                 "lambda_max": float(p.eigenvalues[-1]), "x": p.x} for p in pts],
+            "loss_by_index": by_index, "index_loss_spearman": rho,
+            "symmetries": {"group_order": land.symmetry_order(), "orbits": int(sizes.size),
+                           "orbit_sizes": {str(int(s)): int(c) for s, c in zip(*np.unique(sizes, return_counts=True))}},
+            "training": {"optimizer": sc.optimizers[0].name, "eta": self.eta, "steps": sc.steps,
+                         "snapshot_steps": self.snapshot_steps, "eigenvalues": self.eigenvalues,
+                         "index": self.run_index(), "loss_initial": self.loss[:, 0], "loss_final": self.loss[:, -1],
+                         "final_index": self.run_index()[:, -1], "final_lambda_min": final[:, 0]},
+        }
+
+
+def _train(land, opt, theta0, steps: int, snapshot_steps, rng, tick):
+    loss, snaps = [], []
+    want = set(int(k) for k in snapshot_steps)
+    for k, (x, v, _, _) in enumerate(iterate(land, opt, theta0, rng=rng, grad_norms=False)):
+        loss.append(v)
+        if k in want:
+            snaps.append(x)
+        tick(1)
+        if k == steps:
+            break
+    return np.array(loss).T, np.stack(snaps, axis=1)  # (R, K+1), (R, S, n)
+
+
+def run(scenario, progress=None) -> MLPXorResult:
+    land = scenario.build_landscape()
+    cfg = scenario.settings
+    spec = scenario.optimizers[0]
+    rng = np.random.default_rng(scenario.seed)
+    theta0 = land.initial_point(rng, cfg.init_scale, count=cfg.runs)
+    snapshot_steps = np.unique(np.r_[0, np.geomspace(1, scenario.steps, cfg.snapshots - 1).round().astype(int)])
+    loss, snaps = _train(land, optimizer(spec), theta0, scenario.steps, snapshot_steps, rng,
+                         ticker(progress, "training", scenario.steps + 1))
+    R, K, n = snaps.shape
+    eig = np.linalg.eigvalsh(land.hess(snaps.reshape(R * K, n))).reshape(R, K, n)
+    checks = np.concatenate([theta0, snaps[:, K // 2]])  # generic points: starts and mid-training
+    g_err = gradient_error(land.value, land.grad, checks)
+    h_err = hessian_error(land.grad, land.hess, checks)
+    box = ((-cfg.box, cfg.box),) * land.dim
+    cs = find_critical_points(land, box, starts=cfg.starts, seed=scenario.seed,
+                              progress=ticker(progress, "critical points", cfg.starts))
+    x = np.array([p.x for p in cs.points]).reshape(-1, land.dim)
+    orbits = orbit_labels(land, x, 10 * cs.merge_tol)
+    return MLPXorResult(scenario, land, cs, orbits, g_err, h_err, len(checks),
+                        float(settings_of(spec, "eta", 0.1)), loss, snapshot_steps, eig)
+
+
+def tables(data: dict, markdown: bool = False) -> list[str]:
+    from ..report import _figure_lines, _grid
+
+    head = "# " if markdown else ""
+    s = data["search"]
+    lines = [f"{head}{data['scenario']}: the critical points of a small network's loss", "", data["description"], "",
+             f"Network: {' → '.join(str(w) for w in data['landscape']['params']['layers'])} "
+             f"({data['landscape']['params']['activation']}, {data['parameters']} parameters, weight decay "
+             f"{data['landscape']['params']['weight_decay']:g}) on {data['landscape']['params']['dataset']} "
+             f"({data['landscape']['samples']} samples).",
+             f"Backprop gradient against central differences: max relative error {data['gradient_check']:.1e}; "
+             f"the Hessian ({data['hessian_method'].split(':')[0]}): {data['hessian_check']:.1e} "
+             f"({data['check_points']} points).", "",
+             f"Critical points in [-{data['settings']['box']:g}, {data['settings']['box']:g}]^{data['parameters']}: "
+             f"{len(data['critical_points'])} from {s['starts']} starts (Chao1 estimate {s['estimated_total']:.0f}; "
+             f"stopped: {s['saturation']['stop_reason']}). Morse sum Σ(-1)^k c_k = {s['morse']['alternating_sum']} "
+             f"(expected {s['morse']['expected']}).", ""]
+    rows = [[str(r["index"]), str(r["count"]), f"{r['loss_mean']:.4f}", f"{r['loss_min']:.4f}", f"{r['loss_max']:.4f}"]
+            for r in data["loss_by_index"]]
+    lines += _grid(["index", "critical points", "mean loss", "lowest", "highest"], rows, markdown)
+    sym = data["symmetries"]
+    rho = data["index_loss_spearman"]
+    lines += ["", ("Index and loss rise together (Spearman ρ = " + f"{rho:.2f})." if rho is not None else ""),
+              f"Symmetries: {sym['group_order']} unit permutations and sign flips map critical points to "
+              f"critical points; the points fall into {sym['orbits']} orbits.", ""]
+    t = data["training"]
+    fin = np.array(t["loss_final"])
+    lines.append(f"{len(fin)} {t['optimizer']} runs (η = {t['eta']:g}, {t['steps']} steps): final loss "
+                 f"{np.min(fin):.4f} … {np.max(fin):.4f}, final index {sorted(set(t['final_index']))}; "
+                 f"the spectrum was recorded at steps {', '.join(str(k) for k in t['snapshot_steps'])}.")
+    return lines + _figure_lines(data, markdown)
