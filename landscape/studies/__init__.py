@@ -7,7 +7,7 @@ its figures are in figures.STUDY_FIGURES. ``progress(label, total)`` returns an
 update callable, or is None.
 """
 
-from . import chain, escape, linear_net, mlp_xor, stability
+from . import chain, dead_relu, escape, linear_net, mlp_xor, stability
 
 STUDIES = {
     "saddle-escape": escape,
@@ -15,4 +15,5 @@ STUDIES = {
     "saddle-chain": chain,
     "linear-net": linear_net,
     "mlp-xor": mlp_xor,
+    "dead-relu": dead_relu,
 }
