@@ -7,7 +7,7 @@ its figures are in figures.STUDY_FIGURES. ``progress(label, total)`` returns an
 update callable, or is None.
 """
 
-from . import chain, dead_relu, escape, linear_net, mlp_xor, stability
+from . import chain, dead_relu, dropout_noise, escape, linear_net, mlp_xor, stability
 
 STUDIES = {
     "saddle-escape": escape,
@@ -16,4 +16,5 @@ STUDIES = {
     "linear-net": linear_net,
     "mlp-xor": mlp_xor,
     "dead-relu": dead_relu,
+    "dropout-noise": dropout_noise,
 }
