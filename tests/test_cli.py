@@ -30,9 +30,10 @@ def test_list_names_every_builtin_scenario():
     result = invoke("list")
     assert result.exit_code == 0
     names = [line.split()[0] for line in result.output.splitlines()]
-    assert names == ["linear-net", "lr-stability", "saddle-2d", "saddle-chain", "saddle-escape"]
+    assert names == ["dead-relu", "dropout-noise", "linear-net", "lr-stability", "mlp-xor", "saddle-2d", "saddle-chain",
+                     "saddle-escape"]
     families = invoke("list", "--families").output
-    assert "saddle-2d" in families and "muller-brown" in families
+    assert "saddle-2d" in families and "muller-brown" in families and "mlp" in families
 
 
 def test_run_writes_figures_results_and_summary(saddle_run):
