@@ -126,7 +126,8 @@ def run(scenario, out, formats, seed, eta, steps, as_json):
     """Run a scenario: critical points, optimizer runs with their theory, figures and results.json.
 
     Built-in: saddle-2d (GD at one saddle), saddle-escape (every optimizer), lr-stability
-    (the step-size sweep), saddle-chain (d saddles in a row), linear-net (Saxe et al.).
+    (the step-size sweep), saddle-chain (d saddles in a row), linear-net (Saxe et al.),
+    mlp-xor (a network's critical points), dead-relu (dead units, batch norm), dropout-noise.
     """
     from .experiment import run_scenario
     from .report import write_scenario
