@@ -21,7 +21,7 @@ import numpy as np
 from .. import theory
 from ..nn.modules import Dropout
 from ..spectrum import spectrum
-from .common import optimizer, require, settings_of, ticker
+from .common import require, settings_of, ticker
 
 many_landscapes = False
 

@@ -21,7 +21,6 @@ import numpy as np
 from ..critical import find_critical_points
 from ..dynamics import iterate
 from ..nn.checks import gradient_error, hessian_error
-from ..spectrum import spectrum
 from .common import optimizer, require, settings_of, ticker
 
 many_landscapes = False
