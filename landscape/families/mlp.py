@@ -20,6 +20,7 @@ linear layer (softmax ignores a common shift), the bias before each batch norm
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -194,14 +195,16 @@ class MLPLoss(Landscape):
         flips = self.activation == "tanh" and not self.batchnorm
         order = 1
         for w in self.layers[1:-1]:
-            order *= int(np.prod(np.arange(1, w + 1))) * (2 ** w if flips else 1)
+            order *= math.factorial(w) * (2 ** w if flips else 1)
         return order
 
     def images(self, x):
         """x under every non-trivial element of the symmetry group (empty if its order > MAX_IMAGES)."""
         if self.symmetry_order() > MAX_IMAGES or self.symmetry_order() == 1:
             return []
-        perm, sign = self._group()
+        if not hasattr(self, "_group_cache"):  # built once: the engine asks after every batch
+            object.__setattr__(self, "_group_cache", self._group())
+        perm, sign = self._group_cache
         return [x[..., perm[g]] * sign[g] for g in range(1, len(perm))]
 
     def _group(self):
@@ -209,7 +212,7 @@ class MLPLoss(Landscape):
         net = self._net
         flips = self.activation == "tanh" and not self.batchnorm
         per_layer = []
-        for layer, (_, width) in enumerate(net.hidden):
+        for layer, width in enumerate(self.layers[1:-1]):
             # (width, k): every unit's parameters in the same order (row, bias, [gamma, beta], outgoing)
             owned = np.array([net.unit_parameters(layer, j) for j in range(width)])
             elements = []

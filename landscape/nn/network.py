@@ -31,14 +31,12 @@ class MLP:
             raise LandscapeError(f"layers must list at least two positive widths (inputs, ..., outputs), got {list(layers)}")
         self.layers, self.activation, self.batchnorm, self.p = layers, activation, bool(batchnorm), float(dropout)
         self.modules: list = []
-        self.hidden: list[tuple[int, int]] = []  # (index of the module after which the activation is, width)
         for l in range(1, len(layers)):
             self.modules.append(Linear(layers[l - 1], layers[l]))
             if self.batchnorm:
                 self.modules.append(BatchNorm(layers[l], eps=eps))
             if l < len(layers) - 1:
                 self.modules.append(Activation(activation))
-                self.hidden.append((len(self.modules) - 1, layers[l]))
                 if self.p > 0:
                     self.modules.append(Dropout(self.p))
         self.offsets = np.cumsum([0] + [m.size for m in self.modules])
@@ -77,7 +75,7 @@ class MLP:
         if self.p == 0:
             return None
         drops = [m for m in self.modules if isinstance(m, Dropout)]
-        return [d.sample(lead + (samples, w), rng) for d, (_, w) in zip(drops, self.hidden)]
+        return [d.sample(lead + (samples, w), rng) for d, w in zip(drops, self.layers[1:-1])]
 
     # --- passes ---------------------------------------------------------------------
 
@@ -98,7 +96,7 @@ class MLP:
         for m, p in zip(self.modules, self.slices(theta)):
             if isinstance(m, Activation):
                 out.append(X)
-            X, _ = m.forward(p, X) if not isinstance(m, Dropout) else (X, None)
+            X, _ = m.forward(p, X)  # dropout without a mask is the identity
         return out
 
     def loss(self, theta, X, T, masks=None) -> np.ndarray:

@@ -57,24 +57,23 @@ def check(scenario, landscapes) -> None:
 
 def orbit_labels(land, x: np.ndarray, tol: float) -> np.ndarray:
     """Label each point (m, n) by its orbit under the landscape's symmetries (union of images)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
-    parent = np.arange(len(x))
-
-    def root(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    if len(x):
-        tree = cKDTree(x)
-        for image in land.images(x):
-            d, j = tree.query(image, distance_upper_bound=tol)
-            for i in np.flatnonzero(d <= tol):
-                a, b = root(i), root(j[i])
-                parent[max(a, b)] = min(a, b)
-    return np.array([root(i) for i in range(len(x))])
+    if not len(x):
+        return np.zeros(0, dtype=int)
+    tree = cKDTree(x)
+    rows, cols = [], []
+    for image in land.images(x):  # one KD-tree query per group element, over all points
+        d, j = tree.query(image, distance_upper_bound=tol)
+        hit = np.flatnonzero(d <= tol)
+        rows.append(hit)
+        cols.append(j[hit])
+    rows = np.concatenate(rows or [np.zeros(0, int)])
+    cols = np.concatenate(cols or [np.zeros(0, int)])
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(x), len(x)))
+    return connected_components(graph, directed=False)[1]
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,7 +143,7 @@ def _train(land, opt, theta0, steps: int, snapshot_steps, rng, tick):
         tick(1)
         if k == steps:
             break
-    return np.array(loss).T, np.stack(snaps, axis=1)  # (R, K+1), (R, S, n)
+    return np.array(loss).T, np.stack(snaps, axis=1)  # (R, steps + 1), (R, snapshots, n)
 
 
 def run(scenario, progress=None) -> MLPXorResult:
