@@ -800,8 +800,9 @@ def hessian_spectra_figure(result, axes=None):
     first, last = eig[:, 0].ravel(), eig[:, -1].ravel()
     lo = min(first.min(), last.min())
     hi = max(first.max(), last.max())
-    edges = np.unique(np.r_[-np.geomspace(max(-lo, lin), lin, 20) if lo < -lin else [], -lin, lin,
-                            np.geomspace(lin, max(hi, lin * 10), 20)])
+    # bins of equal width in asinh(x / lin), which is close to the symlog axis's own coordinate
+    u = np.linspace(np.arcsinh(min(lo, -lin) / lin), np.arcsinh(max(hi, lin) / lin), 48)
+    edges = lin * np.sinh(u)
     ax.hist(first, bins=edges, alpha=0.55, color="#d62728", label="at initialisation")
     ax.hist(last, bins=edges, alpha=0.55, color="#1f77b4", label=f"after {int(result.snapshot_steps[-1])} steps")
     ax.set_xscale("symlog", linthresh=lin)
