@@ -16,23 +16,74 @@ from .families import LANDSCAPES
 
 
 class _Group(click.Group):
-    """A click group that reports every error as one line and exit code 2."""
+    """A click group that reports every error as one line, never a traceback.
+
+    Bad input (LandscapeError, a click usage error), a numerical failure (a
+    RuntimeWarning from numpy, which is made an error here, or a failed
+    factorisation), memory exhaustion: one line and exit 2. A signal (SIGINT,
+    SIGTERM, SIGHUP): one line and exit 128 + the signal number, with any
+    staging folder removed. Anything else is a bug: one line that says so and
+    exit 1 (LANDSCAPE_TRACEBACK=1 shows the traceback).
+    """
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except LandscapeError as err:
-            click.echo(f"landscape: error: {err}", err=True)
-            sys.exit(2)
-        except click.exceptions.Abort:
-            click.echo("landscape: aborted", err=True)
-            sys.exit(1)
-        except click.ClickException as err:
-            click.echo(f"landscape: error: {err.format_message()}", err=True)
-            sys.exit(err.exit_code)
+        import os
+        import warnings
+
+        from . import budget, signals
+
+        signals.install()
+        budget.set_force(False)
+        code = 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            try:
+                rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                signals.check()
+            except signals.Interrupted as err:
+                click.echo(f"landscape: interrupted by {err}; no result was written or replaced", err=True)
+                code = 128 + err.signum
+            except LandscapeError as err:
+                click.echo(f"landscape: error: {_one_line(err)}", err=True)
+                code = 2
+            except click.exceptions.Abort:
+                click.echo("landscape: aborted", err=True)
+                code = 1
+            except click.ClickException as err:
+                click.echo(f"landscape: error: {_one_line(err.format_message())}", err=True)
+                code = err.exit_code
+            except MemoryError:
+                click.echo("landscape: error: out of memory; ask for less (a smaller dimension, fewer "
+                           "starts, samples or steps)", err=True)
+                code = 2
+            except (RuntimeWarning, FloatingPointError, OverflowError) as err:
+                click.echo(f"landscape: error: numerical failure ({_one_line(err)}): the landscape's values "
+                           "leave double precision; use smaller parameters, a smaller domain or step", err=True)
+                code = 2
+            except Exception as err:  # noqa: BLE001 - the last line of defence against a traceback
+                if os.environ.get("LANDSCAPE_TRACEBACK"):
+                    raise
+                import numpy as np
+
+                if isinstance(err, np.linalg.LinAlgError):
+                    click.echo(f"landscape: error: numerical failure ({_one_line(err)}): a matrix could not "
+                               "be factorised; its entries are probably too large or not finite", err=True)
+                    code = 2
+                else:
+                    click.echo(f"landscape: internal error: {type(err).__name__}: {_one_line(err)} (a bug: "
+                               "please report it with the command; LANDSCAPE_TRACEBACK=1 shows where)", err=True)
+                    code = 1
+        if code:
+            sys.exit(code)
         if standalone_mode:
             sys.exit(rv if isinstance(rv, int) else 0)
         return rv
+
+
+def _one_line(err, limit: int = 400) -> str:
+    """An exception's message on one line, cut to ``limit`` characters."""
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[:limit] + " ..."
 
 
 def _echo_json(data) -> None:
@@ -87,6 +138,10 @@ param_option = click.option("--param", "-p", "params", multiple=True, metavar="K
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 format_option = click.option("--format", "formats", default="png", show_default=True, metavar="png,pdf,svg",
                              help="Figure formats with --out.")
+force_option = click.option("--force", is_flag=True,
+                            help="Run a request estimated to take more than about half an hour (refused "
+                                 "without it); requests that cannot finish are refused regardless.")
+SEED = click.IntRange(min=0)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,8 +176,9 @@ def list_cmd(families):
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
 @click.option("--eta", type=float, default=None, help="Override every optimizer's step size.")
 @click.option("--steps", type=int, default=None, help="Override the number of steps.")
+@force_option
 @json_option
-def run(scenario, out, formats, seed, eta, steps, as_json):
+def run(scenario, out, formats, seed, eta, steps, force, as_json):
     """Run a scenario: critical points, optimizer runs with their theory, figures and results.json.
 
     Built-in: saddle-2d (GD at one saddle), saddle-escape (every optimizer), lr-stability
@@ -133,7 +189,9 @@ def run(scenario, out, formats, seed, eta, steps, as_json):
     from .report import write_scenario
     from .scenario import load, resolve
 
+    _set_force(force)
     spec = load(resolve(scenario)).with_overrides(seed=seed, eta=eta, steps=steps, formats=formats)
+    out = check_out(out, [spec.name])
     if spec.kind != "trajectories":
         _run_study(spec, out, as_json)
         return
@@ -187,13 +245,14 @@ def _run_study(spec, out, as_json) -> None:
               help="Largest completeness batch: batches start at 1024 starts and double up to this "
                    "[default: 16384].")
 @click.option("--jobs", "-j", type=int, default=1, show_default=True,
-              help="Worker processes; the results are the same for any number.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the starts.")
+              help="Worker processes (at most the number of cores); the results are the same for any number.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the starts.")
 @click.option("--out", default=None, type=click.Path(file_okay=False),
               help="Write OUT/critical-FAMILY/ with figures, results.json, points.csv and summary.md.")
 @format_option
+@force_option
 @json_option
-def critical(family, dim, params, terms_file, domain, starts, batch, jobs, seed, out, formats, as_json):
+def critical(family, dim, params, terms_file, domain, starts, batch, jobs, seed, out, formats, force, as_json):
     """Find all critical points of a landscape, classify them and measure completeness.
 
     Prints the count by index (with the exact or expected count where theory
@@ -202,9 +261,12 @@ def critical(family, dim, params, terms_file, domain, starts, batch, jobs, seed,
     from .critical import survey
     from .report import critical_tables, to_jsonable
 
+    _set_force(force)
     land = _build_for_search(family, dim, parse_params(params), terms_file)
     box = parse_domain(domain) if domain is not None else None
     figure_formats = _formats(formats) if out is not None else None
+    out = check_out(out, [f"critical-{land.name}"]) if out is not None else None
+    jobs = _jobs(jobs)
     progress = _Progress()
     try:
         result = survey(land, box, starts=starts, seed=seed, batch=batch, jobs=jobs,
@@ -275,19 +337,21 @@ def _read_terms(path: str):
 @param_option
 @click.option("--starts", type=int, default=4096, show_default=True,
               help="Search starts for --landscape.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples and starts.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the samples and starts.")
 @click.option("--out", default=None, type=click.Path(file_okay=False),
               help="Write OUT/count-critical/ with figures, results.json and summary.md.")
 @format_option
+@force_option
 @json_option
 def count_critical(dim, model, enumerate_all, samples, family, params, starts, seed, out, formats,
-                   as_json):
+                   force, as_json):
     """How many critical points of each index: coin flips, random matrices, real landscapes."""
     import dataclasses
 
     from .counting import count_critical as count
     from .families import build
 
+    _set_force(force)
     land = None
     if family is not None:
         settings = parse_params(params)
@@ -299,6 +363,7 @@ def count_critical(dim, model, enumerate_all, samples, family, params, starts, s
     elif params:
         raise LandscapeError("--param sets a family parameter: use it with --landscape")
     figure_formats = _formats(formats) if out is not None else None
+    out = check_out(out, ["count-critical"]) if out is not None else None
     progress = _Progress()
     try:
         # indices count the negative eigenvalues of the Hessian, (N-1) x (N-1) on a sphere
@@ -320,6 +385,29 @@ def count_critical(dim, model, enumerate_all, samples, family, params, starts, s
     from .report import count_tables
 
     click.echo("\n".join(count_tables(result.to_dict(), markdown=False)))
+
+
+def _set_force(force: bool) -> None:
+    from .budget import set_force
+
+    set_force(force)
+
+
+def check_out(out, names):
+    """--out checked before any work: writable, and each OUT/NAME absent or a folder this tool
+    wrote; nothing is left behind by the check."""
+    from .outdir import check_out as check
+
+    return check(out, names)
+
+
+def _jobs(jobs: int) -> int:
+    """--jobs capped at the cores this process may use (the results do not depend on it)."""
+    from .budget import max_jobs
+
+    if jobs > max_jobs():
+        click.echo(f"landscape: note: --jobs {jobs} capped at {max_jobs()}, the number of cores", err=True)
+    return min(jobs, max_jobs())
 
 
 def _say_wrote(folder, files: list[str]) -> None:
@@ -386,6 +474,8 @@ def inspect(family, params, at, layers, batchnorm, as_json):
             continue
         if family != "mlp":
             raise LandscapeError(f"{option} applies to the mlp family only")
+        if key in settings:
+            raise LandscapeError(f"{option} and -p {key}= both set {key}: give one of them")
         settings[key] = _widths(value) if key == "layers" else True
     land = build(family, settings)
     if at is None:
@@ -456,6 +546,7 @@ def report(out, formats):
     from .scenario import builtin_names, load, resolve
 
     names = builtin_names()
+    out = check_out(out, names)
     progress = _Progress()
     for name in names:
         spec = load(resolve(name)).with_overrides(formats=formats)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .budget import max_jobs, need_memory, need_work
 from .errors import LandscapeError
 from .spectrum import RTOL, classify_eigenvalues, spectrum
 
@@ -94,6 +95,10 @@ class CriticalSet:
                 "critical_points": [p.to_dict() for p in self.points]}
 
 
+MAX_COORDINATE = 1e9
+"""The largest |coordinate| a search box may reach."""
+
+
 def check_domain(domain, dim: int) -> tuple[tuple[float, float], ...]:
     """Validate a box ((lo, hi), ...) with dim finite, non-empty intervals."""
     try:
@@ -104,6 +109,9 @@ def check_domain(domain, dim: int) -> tuple[tuple[float, float], ...]:
         raise LandscapeError(f"domain needs {dim} intervals lo:hi, got {len(box)}")
     if not np.all(np.isfinite(box)):
         raise LandscapeError("domain bounds must be finite numbers")
+    if np.abs(box).max() > MAX_COORDINATE:
+        raise LandscapeError(f"domain bounds must lie within ±{MAX_COORDINATE:.0e} (beyond, the "
+                             "landscape's values and derivatives overflow double precision)")
     bad = np.flatnonzero(box[:, 1] <= box[:, 0])
     if bad.size:
         i = int(bad[0])
@@ -281,8 +289,34 @@ class MorseCheck:
 
 
 SOLVE_CHUNK = 4096
-"""Starts per batched Newton solve and per job; each start's iteration is independent of
-the others, so the chunking changes the running time and memory, never the result."""
+"""Starts per batched Newton solve and per job (fewer in high dimension, see ``solve_chunk``);
+each start's iteration is independent of the others, so the chunking changes the running
+time and memory, never the result."""
+
+CHUNK_BYTES = 2**28
+"""Working memory of one chunk: about six n x n matrices per start (H, H^2, the LU
+factors, the trial Hessian, eigenvectors) must fit in it."""
+
+
+def _bytes_per_start(n: int) -> int:
+    return 8 * (6 * n * n + 20 * n)
+
+
+def solve_chunk(n: int) -> int:
+    """Starts per chunk for dimension n: SOLVE_CHUNK, or fewer so a chunk fits CHUNK_BYTES."""
+    return max(1, min(SOLVE_CHUNK, CHUNK_BYTES // _bytes_per_start(n)))
+
+
+def check_search_budget(landscape, starts: int, jobs: int = 1) -> None:
+    """Refuse a search whose chunks cannot fit in memory or whose Newton iterations
+    (about 40 per start, each a Hessian and two n x n products/solves: ~4 n^3) would take
+    more than the work bound."""
+    n = landscape.dim
+    chunk = min(solve_chunk(n), starts)
+    need_memory(jobs * chunk * _bytes_per_start(n), f"the critical-point search in dimension {n}",
+                "lower the dimension" + (" or --jobs" if jobs > 1 else ""))
+    need_work(starts * 40 * 4.0 * n**3, f"a search from {starts} starts in dimension {n}",
+              "lower --starts or the dimension")
 
 
 FIRST_BATCH = 1024
@@ -336,10 +370,16 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     the first batch, merge distance = 1e-6 x the box diagonal. Every reported
     point has |grad f| <= gtol (images added by symmetry are checked too).
     """
+    if domain is not None and landscape.manifold != "euclidean":
+        raise LandscapeError(f"a domain does not apply to {landscape.name}: it lives on a "
+                             f"{landscape.manifold} and its starts are drawn on it")
     domain = check_domain(landscape.domain if domain is None else domain, landscape.dim)
     for name, value in (("starts", starts), ("batch", 1 if batch is None else batch), ("jobs", jobs)):
         if value < 1:
             raise LandscapeError(f"{name} must be a positive integer, got {value}")
+    jobs = min(jobs, max_jobs())  # more processes than cores only cost memory; results are the same
+    check_search_budget(landscape, starts, jobs)
+    chunk = solve_chunk(landscape.dim)
     box = np.asarray(domain)
     diag = float(np.linalg.norm(box[:, 1] - box[:, 0]))
     slack = 1e-9 * (box[:, 1] - box[:, 0])
@@ -351,7 +391,11 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
 
         # fork where there is one: no re-import of __main__, workers start in milliseconds
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
+        from .signals import ignore_in_worker
+
+        executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                                       initializer=ignore_in_worker)
+    finished = False
     try:
         for b, size in enumerate(batch_sizes(starts, batch)):
             x0 = landscape.sample_starts(domain, size, seed if b == 0 else [seed, b])
@@ -359,8 +403,8 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
                 gscale, hscale = landscape_scales(landscape, x0)
                 gtol = 1e-9 * gscale
                 pool = _Pool(landscape, 1e-6 * diag, rtol, hscale)
-            tasks = [(landscape, x0[i:i + SOLVE_CHUNK], gtol, 1e-10 * diag, 0.25 * diag)
-                     for i in range(0, size, SOLVE_CHUNK)]
+            tasks = [(landscape, x0[i:i + chunk], gtol, 1e-10 * diag, 0.25 * diag)
+                     for i in range(0, size, chunk)]
             parts = []
             for part in (executor.map(_solve, tasks) if executor else map(_solve, tasks)):
                 parts.append(part)
@@ -379,9 +423,10 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
                     and pool.morse_ok(landscape.euler_characteristic)):
                 stop = "stable"
                 break
+        finished = True
     finally:
-        if executor:
-            executor.shutdown()
+        if executor:  # on an error or a signal, the queued chunks are dropped, not waited for
+            executor.shutdown(wait=finished, cancel_futures=not finished)
     found_curve = np.cumsum(np.concatenate(curve))
     at = np.unique(np.geomspace(1, len(found_curve), 400).round().astype(int))
     saturation = Saturation(

@@ -1,8 +1,9 @@
 """Results to files: JSON (with a schema version), CSV and summary.md.
 
 Everything for one scenario is first written into a staging folder next to
-the target and then moved into place, so a failure never leaves a folder
-half-written; single files are written to a temporary name and renamed.
+the target and then moved into place (outdir.write_folder: safe names, the
+marker, stale staging), so a failure never leaves a folder half-written;
+single files are written to a temporary name and renamed.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import json
 import math
 import os
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from .outdir import write_folder
 
 
 def to_jsonable(obj):
@@ -311,31 +313,6 @@ def _draw(stage: Path, jobs, formats) -> list[str]:
         figs.save(draw(result), [(stage / n, fmt) for n, fmt in zip(names, formats)])
         written += names
     return written
-
-
-def write_folder(out: Path, name: str, fill) -> tuple[Path, dict]:
-    """Create ``out/name/`` atomically: ``fill(stage)`` writes into a staging folder that
-    then replaces the target, so a failure never leaves a folder half-written."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / name
-    stage = Path(tempfile.mkdtemp(dir=out, prefix=f".{name}."))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(stage, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
-    try:
-        data = fill(stage)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(dir=out, prefix=f".{name}.old."))
-            os.replace(target, old / "x")
-            os.replace(stage, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(stage, target)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    return target, data
 
 
 def _can_draw(name: str, result) -> bool:

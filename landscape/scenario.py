@@ -188,9 +188,13 @@ def load(path) -> Scenario:
                 raise LandscapeError(
                     f"{where}: unknown key {key!r}; expected one of {', '.join(sorted(allowed))}")
 
-    kw: dict = {"source": src, "name": path.stem}
+    kw: dict = {"source": src}
+    from .outdir import safe_name
+
     if "name" in data:
-        kw["name"] = _string(data["name"], f"{src}: name")
+        kw["name"] = safe_name(_string(data["name"], f"{src}: name"), f"{src}: name")
+    else:  # the results folder is named after the file
+        kw["name"] = safe_name(path.stem, f"{src}: the file name (or a name key)")
     if "description" in data:
         kw["description"] = _string(data["description"], f"{src}: description")
     if "seed" in data:

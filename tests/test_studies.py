@@ -12,6 +12,7 @@ from landscape.cli import cli
 from landscape.dynamics import first_arrival, run
 from landscape.experiment import run_study
 from landscape.optim import ball, gd, perturbed_gd
+from landscape.outdir import MARKER
 from landscape.report import write_scenario
 from landscape.scenario import load, resolve
 from landscape.theory import chain_phase_ends, saxe_gd_learn_steps, saxe_learn_time
@@ -128,7 +129,7 @@ def studies(tmp_path_factory):
 def test_saddle_escape_results(studies):
     folder, data = studies["saddle-escape"]
     assert {p.name for p in folder.iterdir()} == {"escape-times.png", "escape-sweeps.png", "escape-curves.png",
-                                                  "results.json", "summary.md"}
+                                                  "results.json", "summary.md", MARKER}
     assert json.loads((folder / "results.json").read_text()) == data
     names = data["optimizers"]
     assert names == ["gd", "heavy-ball", "nesterov", "perturbed-gd", "noisy-gd", "dropout-gd", "newton",

@@ -1,5 +1,7 @@
 """Landscape families and the LANDSCAPES registry (name -> factory)."""
 
+import math
+
 from .base import Landscape
 from .classic import Himmelblau, MonkeySaddle, MullerBrown, Rosenbrock, Saddle2D, SixHumpCamel
 from .linear_net import LinearNet
@@ -25,7 +27,11 @@ def build(family: str, params: dict | None = None, where: str = "") -> Landscape
     """Construct LANDSCAPES[family](**params), checking names and types first.
 
     Lists become tuples (families are frozen); ints are accepted for floats.
-    ``where`` prefixes error messages (a scenario file and section).
+    Every number must be finite and at most MAX_MAGNITUDE in size (the formulas
+    square and cube their parameters; beyond that double precision overflows),
+    nested lists must be rectangular, a ``seed`` is a non-negative integer (a
+    SeedSequence entropy), and keys a family lists in ``exclusive`` together are
+    refused. ``where`` prefixes error messages (a scenario file and section).
     """
     import dataclasses
 
@@ -43,10 +49,32 @@ def build(family: str, params: dict | None = None, where: str = "") -> Landscape
             known = ", ".join(fields) or "none"
             raise LandscapeError(f"{prefix}unknown parameter {key!r} for {family} (parameters: {known})")
         kwargs[key] = _coerce(value, str(fields[key].type), f"{prefix}{family} parameter {key!r}")
+    if "seed" in kwargs and kwargs["seed"] < 0:
+        raise LandscapeError(f"{prefix}{family} parameter 'seed': expected an integer >= 0, got {kwargs['seed']}")
+    for group in cls.exclusive:
+        given = [k for k in group if k in kwargs and kwargs[k] is not None]
+        if len(given) > 1:
+            raise LandscapeError(f"{prefix}{family}: give one of {' or '.join(group)}, not both")
+    cls.check_size(kwargs, f"{prefix}{family}")
     try:
         return cls(**kwargs)
     except LandscapeError as err:
         raise LandscapeError(f"{prefix}{err}") from None
+
+
+MAX_MAGNITUDE = 1e100
+"""The largest |number| a family parameter may have."""
+
+
+def _finite(value: float, what: str) -> float:
+    from ..errors import LandscapeError
+
+    if not math.isfinite(value):
+        raise LandscapeError(f"{what}: expected a finite number, got {value}")
+    if abs(value) > MAX_MAGNITUDE:
+        raise LandscapeError(f"{what}: {value:g} is too large (at most {MAX_MAGNITUDE:.0e} in size: the "
+                             "formulas square and cube their parameters)")
+    return value
 
 
 def _element_type(annotation: str) -> str:
@@ -71,11 +99,16 @@ def _coerce(value, annotation: str, what: str):
     if annotation.startswith("tuple"):
         if not isinstance(value, (list, tuple)):
             raise LandscapeError(f"{what}: expected a list, got {value!r}")
-        return tuple(_coerce(v, _element_type(annotation), what) for v in value)
+        inner = _element_type(annotation)
+        items = tuple(_coerce(v, inner, what) for v in value)
+        if inner.startswith("tuple") and len({len(v) for v in items if v is not None}) > 1:
+            raise LandscapeError(f"{what}: the rows have different lengths "
+                                 f"({', '.join(str(len(v)) for v in items)}); expected a rectangular array")
+        return items
     if annotation.startswith("float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise LandscapeError(f"{what}: expected a number, got {value!r}")
-        return float(value)
+        return _finite(float(value), what)
     if annotation.startswith("bool"):
         if not isinstance(value, bool):
             raise LandscapeError(f"{what}: expected true or false, got {value!r}")
@@ -83,6 +116,8 @@ def _coerce(value, annotation: str, what: str):
     if annotation.startswith("int"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise LandscapeError(f"{what}: expected an integer, got {value!r}")
+        if abs(value) > 2**63 - 1:
+            raise LandscapeError(f"{what}: {value} is beyond the 64-bit integer range")
         return value
     if annotation.startswith("str"):
         if not isinstance(value, str):

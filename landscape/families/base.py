@@ -21,6 +21,10 @@ import numpy as np
 from ..errors import LandscapeError
 
 
+MAX_DIM = 4096
+"""The largest dimension a landscape with dense Hessians may have."""
+
+
 class Landscape:
     """Base class of the families: subclasses are frozen dataclasses.
 
@@ -32,9 +36,24 @@ class Landscape:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     manifold: ClassVar[str] = "euclidean"
+    exclusive: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    """Groups of parameters of which a user may give only one (build() refuses two)."""
     joint_derivatives: ClassVar[bool] = False
     """True when ``derivatives`` costs little more than ``grad`` (shared work), so the solver
     asks for both at every trial point."""
+
+    @classmethod
+    def check_size(cls, params: dict, where: str) -> None:
+        """Refuse, before anything is allocated, parameters that make the landscape too big.
+
+        The default bounds ``dim`` by MAX_DIM: every analysis holds dense (dim, dim)
+        Hessians, 134 MB each at 4096. Families whose construction grows faster
+        (the p-spin's N^p couplings) or whose size comes from other keys override it.
+        """
+        dim = params.get("dim")
+        if isinstance(dim, int) and dim > MAX_DIM:
+            raise LandscapeError(f"{where}: dim {dim} is too large (at most {MAX_DIM}: each Hessian is a "
+                                 f"dense dim x dim matrix, {8 * dim * dim / 1e9:.3g} GB at {dim})")
 
     @property
     def dim(self) -> int:  # pragma: no cover - every family overrides

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import LandscapeError
-from .base import Landscape, points
+from .base import MAX_DIM, Landscape, points
 from .quadratic import haar_rotation
+
+MAX_SAMPLES = 4096
+"""The most samples: whitening draws a Haar rotation of that size."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,18 @@ class LinearNet(Landscape):
     seed: int = 0
     name = "linear-net"
     summary = "1/2 |W2 W1 X - Y|^2: a two-layer linear network (Saxe et al. 2014)"
+
+    @classmethod
+    def check_size(cls, params, where):
+        m = len(params.get("strengths") or ())
+        sizes = {"strengths": m, "hidden": params.get("hidden", 4), "inputs": params.get("inputs", 0),
+                 "outputs": params.get("outputs", 0)}
+        for key, n in sizes.items():
+            if n > MAX_DIM:
+                raise LandscapeError(f"{where}: {key} {n} is too large (at most {MAX_DIM})")
+        if params.get("samples", 32) > MAX_SAMPLES:
+            raise LandscapeError(f"{where}: samples {params['samples']} is too many (at most {MAX_SAMPLES}: the "
+                                 "inputs are whitened by a samples x samples rotation)")
 
     def __post_init__(self):
         s = np.asarray(self.strengths, dtype=float)

@@ -32,6 +32,11 @@ from ..nn.modules import ACTIVATIONS, BatchNorm, Linear
 from .base import Landscape, points
 
 MAX_IMAGES = 1024
+
+MAX_WIDTH = 4096
+MAX_PARAMETERS = 1_000_000
+MAX_SAMPLES = 100_000
+"""Size bounds: a layer's width, the parameter count, the data set's samples."""
 """Symmetry groups larger than this are not enumerated by ``images``."""
 
 
@@ -56,6 +61,17 @@ class MLPLoss(Landscape):
     name = "mlp"
     summary = "cross-entropy of a small MLP on XOR, moons or blobs (exact backprop Hessian)"
     joint_derivatives = True
+
+    @classmethod
+    def check_size(cls, params, where):
+        layers = list(params.get("layers") or (2, 4, 3))
+        if any(w > MAX_WIDTH for w in layers):
+            raise LandscapeError(f"{where}: layer widths at most {MAX_WIDTH}, got {layers}")
+        count = sum((a + 1) * b for a, b in zip(layers, layers[1:]))
+        if count > MAX_PARAMETERS:
+            raise LandscapeError(f"{where}: layers {layers} have {count} parameters; at most {MAX_PARAMETERS}")
+        if params.get("samples", 0) > MAX_SAMPLES:
+            raise LandscapeError(f"{where}: samples {params['samples']} is too many (at most {MAX_SAMPLES})")
 
     def __post_init__(self):
         if self.activation not in ACTIVATIONS:

@@ -14,9 +14,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import LandscapeError
-from .base import Landscape, points
+from .base import MAX_DIM, Landscape, points
 
 KINDS = ("coercive", "gaussian", "kostlan")
+MAX_DEGREE = 64
+"""The largest total degree of a term."""
+
+MAX_COEFFICIENT = 1e100
+"""The largest |coefficient| of a term."""
+
+
+def _short(value, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 MAX_TERMS = 200_000
 
 
@@ -78,6 +90,9 @@ class Polynomial(Landscape):
         exps, coefs = exps[keep], coefs[keep, 0]
         if len(exps) == 0:
             raise LandscapeError("polynomial: every coefficient is zero")
+        if not exps.any():
+            raise LandscapeError("polynomial: it is a constant, so every point is critical and none is "
+                                 "isolated; give a term of degree >= 1")
         self._compile(exps, coefs)
 
     def _parse_terms(self, terms):
@@ -90,7 +105,16 @@ class Polynomial(Landscape):
             ok = ok and isinstance(term[1], (int, float)) and not isinstance(term[1], bool)
             if not ok or not math.isfinite(term[1]):
                 raise LandscapeError(f"polynomial: term {i + 1} must be [[e1, ..., eN], coefficient] with "
-                                     f"non-negative integer exponents and a finite number, got {term!r}")
+                                     f"non-negative integer exponents and a finite number, got {_short(term)}")
+            if abs(term[1]) > MAX_COEFFICIENT:
+                raise LandscapeError(f"polynomial: term {i + 1}: coefficient {term[1]:g} is too large (at most "
+                                     f"{MAX_COEFFICIENT:.0e}: rescale the polynomial, which moves no critical point)")
+            if len(term[0]) > MAX_DIM:
+                raise LandscapeError(f"polynomial: term {i + 1} has {len(term[0])} exponents; at most {MAX_DIM} "
+                                     "variables")
+            if sum(term[0]) > MAX_DEGREE:
+                raise LandscapeError(f"polynomial: term {i + 1} has degree {sum(term[0])}; at most {MAX_DEGREE} "
+                                     "(the degree sets the Bezout bound (D-1)^N and the cost of every derivative)")
             exps.append(term[0])
             coefs.append(float(term[1]))
         widths = {len(e) for e in exps}
@@ -107,8 +131,8 @@ class Polynomial(Landscape):
         if self.kind not in KINDS:
             raise LandscapeError(f"polynomial: kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         degree = 3 if self.kind == "coercive" else self.degree
-        if degree < 1:
-            raise LandscapeError(f"polynomial: degree must be a positive integer, got {self.degree}")
+        if not 1 <= degree <= MAX_DEGREE:
+            raise LandscapeError(f"polynomial: degree must be an integer from 1 to {MAX_DEGREE}, got {self.degree}")
         if math.comb(self.dim + degree, degree) > MAX_TERMS:
             raise LandscapeError(f"polynomial: dim {self.dim} and degree {degree} give more than "
                                  f"{MAX_TERMS} monomials")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import LandscapeError
-from .base import Landscape, points
+from .base import MAX_DIM, Landscape, points
 
 
 def haar_rotation(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -33,6 +33,16 @@ class Quadratic(Landscape):
     seed: int = 0
     name = "quadratic"
     summary = "1/2 x^T H x + b^T x + c with H built from eigenvalues and a rotation"
+
+    exclusive = (("eigenvalues", "hessian"),)
+
+    @classmethod
+    def check_size(cls, params, where):
+        for key in ("eigenvalues", "hessian"):
+            n = len(params.get(key) or ())
+            if n > MAX_DIM:
+                raise LandscapeError(f"{where}: {key} gives dimension {n}; at most {MAX_DIM} (H is a dense "
+                                     f"n x n matrix: {8 * n * n / 1e9:.3g} GB at {n})")
 
     def __post_init__(self):
         if self.hessian is not None:

@@ -10,6 +10,10 @@ from ..errors import LandscapeError
 from .base import Landscape, points
 
 
+MAX_FEATURE_ENTRIES = 2**24
+"""The most entries the frequency matrix w (features, dim) may have."""
+
+
 @dataclass(frozen=True)
 class RandomField(Landscape):
     """f(x) = M^{-1/2} sum_m (a_m cos(w_m . x) + c_m sin(w_m . x)) + mu/2 |x|^2.
@@ -31,6 +35,14 @@ class RandomField(Landscape):
     name = "random-field"
     summary = "isotropic Gaussian random field (random Fourier features) + mu/2 |x|^2"
     joint_derivatives = True  # the phases w.x dominate both
+
+    @classmethod
+    def check_size(cls, params, where):
+        super().check_size(params, where)
+        size = params.get("features", 64) * params.get("dim", 2)
+        if size > MAX_FEATURE_ENTRIES:
+            raise LandscapeError(f"{where}: features x dim = {size} is too many (at most "
+                                 f"{MAX_FEATURE_ENTRIES:.2g}: every evaluation computes all the phases w.x)")
 
     def __post_init__(self):
         if self.dim < 1:

@@ -1,0 +1,58 @@
+"""SIGINT, SIGTERM and SIGHUP end a run cleanly: one line, a non-zero exit, nothing half-written.
+
+``install()`` (the CLI calls it) makes each of the three signals raise
+``Interrupted`` in the main thread, so the ``finally``/``except BaseException``
+blocks of the writers remove their staging folders. The signal is also
+remembered: ``check()`` raises again at the last moment before a result
+folder is renamed into place, in case a library (a C extension calling back
+into Python) swallowed the first exception.
+"""
+
+from __future__ import annotations
+
+import signal
+
+_received: list[int] = []
+
+
+class Interrupted(BaseException):
+    """A run stopped by a signal; ``signum`` says which. A BaseException (like
+    KeyboardInterrupt) so that no ``except Exception`` on the way swallows it, and not a
+    KeyboardInterrupt, which click would turn into its own Abort."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _handler(signum, frame):
+    _received.append(signum)
+    raise Interrupted(signum)
+
+
+def install() -> None:
+    """Route SIGINT, SIGTERM and SIGHUP to ``Interrupted`` (main thread only)."""
+    _received.clear()
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, _handler)
+
+
+def received() -> int | None:
+    """The first signal received since ``install()``, or None."""
+    return _received[0] if _received else None
+
+
+def check() -> None:
+    """Raise ``Interrupted`` if a signal arrived, even if its first exception was swallowed."""
+    if _received:
+        raise Interrupted(_received[0])
+
+
+def ignore_in_worker() -> None:
+    """Worker processes leave the signals to their parent (which shuts them down), so a
+    Ctrl-C prints no traceback from each worker."""
+    for sig in (signal.SIGINT, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
