@@ -17,28 +17,91 @@ import numpy as np
 from .errors import LandscapeError
 
 
+STORE_VALUES = 2**22
+"""The most numbers a thinned run keeps (32 MB): rows x starts x (dim + 2)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Trajectory:
     """A batch of runs: x (K+1, B, n), value and grad_norm (K+1, B).
 
     diverged_step (B,) is the first step whose iterate was non-finite or out of
     bounds, -1 for runs that did not diverge. Entries from that step on are NaN.
+
+    A thinned run (``run(..., every=s)``) keeps only the rows of the steps in
+    ``step`` (0, s, 2s, ..., and the last step) and the last finite iterate of
+    each run in ``last``; without thinning both are None and row k is step k.
     """
 
     x: np.ndarray
     value: np.ndarray
     grad_norm: np.ndarray
     diverged_step: np.ndarray
+    step: np.ndarray | None = None
+    last: np.ndarray | None = None
 
     @property
     def steps(self) -> int:
-        return self.x.shape[0] - 1
+        """The number of optimizer steps run."""
+        return self.x.shape[0] - 1 if self.step is None else int(self.step[-1])
+
+    @property
+    def at(self) -> np.ndarray:
+        """The step number of each stored row, (K',)."""
+        return np.arange(self.x.shape[0]) if self.step is None else self.step
+
+    def row(self, k: int) -> int:
+        """The stored row of step k, or of the last stored step before it."""
+        return int(k) if self.step is None else int(np.searchsorted(self.step, k, side="right") - 1)
 
     @property
     def final(self) -> np.ndarray:
         """Last finite iterate of each run, (B, n)."""
+        if self.last is not None:
+            return self.last
         last = np.where(self.diverged_step >= 0, np.maximum(self.diverged_step - 1, 0), self.steps)
         return self.x[last, np.arange(self.x.shape[1])]
+
+
+def thinning(steps: int, batch: int, dim: int, budget: int = STORE_VALUES) -> int:
+    """The stride ``every`` that keeps a run of ``steps`` steps from ``batch`` starts within
+    ``budget`` stored numbers (1: keep every iterate)."""
+    rows = max(2, budget // max(1, batch * (dim + 2)))
+    return max(1, -(-steps // (rows - 1)))
+
+
+class EscapeWatch:
+    """Streams ``escape_step``: per run the first step outside |x - centre| <= radius after
+    having been inside, -1 if it never entered or never left (leaving by divergence counts)."""
+
+    def __init__(self, batch: int, centre, radius: float):
+        self.centre, self.radius = np.asarray(centre, dtype=float), radius
+        self.result = np.full(batch, -1)
+        self.entered = np.zeros(batch, dtype=bool)
+
+    def update(self, k, x, g, div):
+        d = np.linalg.norm(x - self.centre, axis=-1)
+        inside = d <= self.radius
+        left = (self.result < 0) & self.entered & ~inside & (~np.isnan(d) | (div == k))
+        self.result[left] = k
+        self.entered |= inside
+
+
+class StallWatch:
+    """Streams ``stall_steps``: per run the iterates with |grad f| < threshold, not counting
+    those within ``radius`` of any of ``minima`` (m, n)."""
+
+    def __init__(self, batch: int, threshold: float, minima=None, radius: float = 0.0):
+        self.threshold, self.radius = threshold, radius
+        self.minima = None if minima is None or not len(minima) else np.asarray(minima, dtype=float)
+        self.result = np.zeros(batch, dtype=int)
+
+    def update(self, k, x, g, div):
+        small = g < self.threshold
+        if self.minima is not None:
+            d = np.linalg.norm(x[:, None, :] - self.minima, axis=-1).min(-1)
+            small &= ~(d <= self.radius)
+        self.result += small
 
 
 def iterate(landscape, optimizer, x0, *, rng: np.random.Generator | None = None, bound: float = 1e6,
@@ -70,8 +133,15 @@ def iterate(landscape, optimizer, x0, *, rng: np.random.Generator | None = None,
 
 
 def run(landscape, optimizer, x0, steps: int, *, rng: np.random.Generator | None = None,
-        bound: float = 1e6, progress: Callable[[int], None] | None = None) -> Trajectory:
-    """Run ``steps`` optimizer steps from each start in x0 (B, n) and keep every iterate."""
+        bound: float = 1e6, progress: Callable[[int], None] | None = None, every: int = 1,
+        watch=()) -> Trajectory:
+    """Run ``steps`` optimizer steps from each start in x0 (B, n) and keep every iterate,
+    or with ``every`` = s > 1 every s-th one and the last (memory O(steps / s)).
+
+    Each of ``watch`` (an EscapeWatch, a StallWatch, ...) sees every step,
+    ``update(k, x, grad_norm, diverged_step)``, so its measurement is exact
+    however much the stored trajectory is thinned.
+    """
     if int(steps) != steps or steps < 1:
         raise LandscapeError(f"steps must be a positive integer, got {steps!r}")
     x0 = np.asarray(x0, dtype=float)
@@ -79,16 +149,25 @@ def run(landscape, optimizer, x0, steps: int, *, rng: np.random.Generator | None
         raise LandscapeError(f"starts must have {landscape.dim} coordinates each, got shape {x0.shape}")
     if not np.all(np.isfinite(x0)):
         raise LandscapeError("starts must be finite numbers")
-    xs, vs, gs = [], [], []
+    xs, vs, gs, ks = [], [], [], []
+    last = np.array(x0) if every > 1 else None
     for k, (x, v, g, div) in enumerate(iterate(landscape, optimizer, x0, rng=rng, bound=bound)):
-        xs.append(x)
-        vs.append(v)
-        gs.append(g)
+        if k % every == 0 or k == steps:
+            xs.append(x)
+            vs.append(v)
+            gs.append(g)
+            ks.append(k)
+        for w in watch:
+            w.update(k, x, g, div)
+        if last is not None:
+            ok = div < 0
+            last[ok] = x[ok]
         if progress is not None:
             progress(k)
         if k == steps:
             break
-    return Trajectory(np.array(xs), np.array(vs), np.array(gs), div)
+    step = np.array(ks) if every > 1 else None
+    return Trajectory(np.array(xs), np.array(vs), np.array(gs), div, step, last)
 
 
 def escape_step(traj: Trajectory, centre, radius: float) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import theory
 from .critical import CriticalPoint, CriticalSet, find_critical_points
-from .dynamics import Trajectory, escape_step, run, stall_steps
+from .dynamics import EscapeWatch, StallWatch, Trajectory, run, thinning
 from .optim import OPTIMIZERS
 from .scenario import OptimizerSpec, Scenario
 from .studies.common import settings_of
@@ -96,6 +96,21 @@ class ScenarioResult:
         }
 
 
+def check_budget(scenario: Scenario, landscape) -> None:
+    """Refuse a trajectories scenario whose search or runs would not finish: the critical-point
+    search's bound, and steps x starts x (optimizers + the escape sweep) gradient evaluations."""
+    from .budget import need_work
+    from .critical import check_search_budget
+    from .studies.common import point_cost, step_work
+
+    check_search_budget(landscape, scenario.critical_starts)
+    runs = len(scenario.optimizers) * step_work(scenario.steps, max(len(scenario.starts), 1),
+                                                4 * point_cost(landscape))
+    sweep = step_work(scenario.steps, len(scenario.eps), point_cost(landscape))
+    need_work(runs + sweep, f"{scenario.source}: {len(scenario.optimizers)} optimizer(s) x "
+              f"{len(scenario.starts)} start(s) x {scenario.steps} steps", "lower --steps or the starts")
+
+
 def reference_saddle(critical: CriticalSet, near: np.ndarray) -> CriticalPoint | None:
     """The non-degenerate saddle nearest ``near``, or None when there is none."""
     saddles = critical.of_kind("saddle")
@@ -155,10 +170,13 @@ def run_scenario(scenario: Scenario, progress: Callable[[int], None] | None = No
         if not len(starts):
             break
         opt = OPTIMIZERS[spec.name](**spec.settings)
+        esc, stall = _watches(len(starts), critical, ref, scenario)
         traj = run(landscape, opt, starts, scenario.steps, rng=rng, bound=scenario.bound,
-                   progress=progress)
+                   progress=progress, every=thinning(scenario.steps, len(starts), landscape.dim),
+                   watch=(esc, stall))
         trajectories.append((spec, traj))
-        runs.extend(_records(spec, traj, starts, landscape, critical, ref, lam, vec, scenario))
+        runs.extend(_records(spec, traj, esc.result, stall.result, starts, landscape, critical, ref,
+                             lam, vec, scenario))
 
     sweep = None
     gd_spec = next((o for o in scenario.optimizers if o.name == "gd"), None)
@@ -170,14 +188,20 @@ def run_scenario(scenario: Scenario, progress: Callable[[int], None] | None = No
                           sweep, _theory(critical, ref, lam, gd_spec, scenario))
 
 
-def _records(spec, traj, starts, landscape, critical, ref, lam, vec, scenario):
+def _watches(batch: int, critical, ref, scenario) -> tuple[EscapeWatch, StallWatch]:
+    """Escape from the reference saddle (never, without one) and stall, measured at every
+    step however much the stored trajectory is thinned."""
+    centre = ref.x if ref is not None else np.full(len(critical.domain), np.nan)
+    return (EscapeWatch(batch, centre, scenario.radius),
+            StallWatch(batch, scenario.stall_threshold, _minima(critical), scenario.radius))
+
+
+def _records(spec, traj, esc, stall, starts, landscape, critical, ref, lam, vec, scenario):
     eta = settings_of(spec, "eta", 0.1)
     final = traj.final
     final_value = landscape.value(final)
     kinds, ends = outcomes(traj, critical, scenario.radius, scenario.stall_threshold)
-    stall = stall_steps(traj, scenario.stall_threshold, _minima(critical), scenario.radius)
     if ref is not None:
-        esc = escape_step(traj, ref.x, scenario.radius)
         y0 = (starts - ref.x) @ vec
         pred = (theory.predicted_escape_step(lam, y0, eta, scenario.radius)
                 if spec.name == "gd" else np.full(len(starts), np.nan))
@@ -185,7 +209,7 @@ def _records(spec, traj, starts, landscape, critical, ref, lam, vec, scenario):
         yu = np.abs(y0[:, int(np.argmin(lam))])
         pred = np.where(yu < scenario.radius, pred, np.nan)
     else:
-        esc, pred, y0 = np.full(len(starts), -1), np.full(len(starts), np.nan), [None] * len(starts)
+        pred, y0 = np.full(len(starts), np.nan), [None] * len(starts)
     return [RunRecord(
         optimizer=spec.name, eta=eta, start=starts[i],
         escape_step=int(esc[i]) if esc[i] >= 0 else None,
@@ -209,13 +233,14 @@ def _escape_sweep(landscape, critical, ref, lam, vec, eta, scenario, rng) -> Esc
         y0[:, stable] = scenario.stable_offset / np.sqrt(stable.sum())
     y0[:, int(np.argmin(lam))] = eps
     starts = ref.x + y0 @ vec.T
+    esc, stall = _watches(len(starts), critical, ref, scenario)
     traj = run(landscape, OPTIMIZERS["gd"](eta=eta), starts, scenario.steps, rng=rng,
-               bound=scenario.bound)
+               bound=scenario.bound, every=thinning(scenario.steps, len(starts), landscape.dim),
+               watch=(esc, stall))
     return EscapeSweep(
-        eps=eps, y0=y0, escape_step=escape_step(traj, ref.x, scenario.radius),
+        eps=eps, y0=y0, escape_step=esc.result,
         predicted=theory.predicted_escape_step(lam, y0, eta, scenario.radius),
-        stall_steps=stall_steps(traj, scenario.stall_threshold, _minima(critical), scenario.radius),
-        slope=theory.escape_slope(lam, eta), trajectory=traj)
+        stall_steps=stall.result, slope=theory.escape_slope(lam, eta), trajectory=traj)
 
 
 def _theory(critical, ref, lam, gd_spec, scenario) -> dict:

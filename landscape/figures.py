@@ -108,11 +108,11 @@ def eigen_components_figure(result, ax=None, eps_shown: float = 1e-6):
     x = sweep.trajectory.x[:, j]
     ok = np.all(np.isfinite(x), axis=-1)
     y = (x[ok] - ref.x) @ result.eigenvectors
+    k = sweep.trajectory.at[ok]  # the step of each stored row (every step unless thinned)
     lam, eta = result.theory["centre_eigenvalues"], result.theory["eta"]
     esc = sweep.escape_step[j]
-    shown = len(y) if esc < 0 else min(len(y), int(1.6 * esc) + 20)
-    y = y[:shown]
-    k = np.arange(shown)
+    shown = len(y) if esc < 0 else int(np.searchsorted(k, int(1.6 * esc) + 20))
+    y, k = y[:shown], k[:shown]
     from .theory import linearised_iterate
 
     lin = linearised_iterate(lam, sweep.y0[j], eta, k)
@@ -131,7 +131,7 @@ def eigen_components_figure(result, ax=None, eps_shown: float = 1e-6):
         ax.text(esc, ax.get_ylim()[0], f" escape step {esc}", rotation=90, va="bottom",
                 fontsize=8)
     ax.set_ylim(max(np.abs(y[y != 0]).min() / 10, 1e-30), 10)
-    ax.set_xlim(0, shown - 1)
+    ax.set_xlim(0, k[-1])
     ax.set_xlabel("step k")
     ax.set_ylabel("|component| in the eigenbasis of H at the saddle")
     ax.set_title(f"Eigen-components from ε = {sweep.eps[j]:.0e} (η = {eta:g})")
@@ -143,9 +143,9 @@ def loss_figure(result, ax=None):
     """f(x_k) against k for every run: the plateau at the saddle's value, then the drop."""
     fig, ax = _axes(ax)
     for c, run, traj, b in _run_series(result):
-        ax.plot(traj.value[:, b], color=c, lw=1.6, label=_start_label(run))
+        ax.plot(traj.at, traj.value[:, b], color=c, lw=1.6, label=_start_label(run))
         if run.escape_step is not None:
-            ax.plot(run.escape_step, traj.value[run.escape_step, b], "o", color=c, mec="black", ms=5)
+            ax.plot(run.escape_step, traj.value[traj.row(run.escape_step), b], "o", color=c, mec="black", ms=5)
     values = {}
     for p in result.critical.points:
         values.setdefault((p.kind, round(p.value, 10)), p.value)

@@ -134,7 +134,8 @@ def summary_markdown(data: dict) -> str:
 
 
 def trajectories_csv(result) -> str:
-    """Long format: one row per (run, step) with x, f(x) and |grad f|."""
+    """Long format: one row per (run, step) with x, f(x) and |grad f| (a long run: per
+    stored step of the thinned trajectory, the step column saying which)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     dim = result.landscape.dim
@@ -142,8 +143,8 @@ def trajectories_csv(result) -> str:
     run = 0
     for spec, traj in result.trajectories:
         for b in range(traj.x.shape[1]):
-            for k in range(traj.x.shape[0]):
-                w.writerow([run, spec.name, k] + [repr(float(v)) for v in traj.x[k, b]]
+            for k, step in enumerate(traj.at.tolist()):
+                w.writerow([run, spec.name, step] + [repr(float(v)) for v in traj.x[k, b]]
                            + [repr(float(traj.value[k, b])), repr(float(traj.grad_norm[k, b]))])
             run += 1
     return buf.getvalue()

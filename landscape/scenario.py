@@ -93,7 +93,18 @@ class Scenario:
                 dataclasses.replace(o, settings={**o.settings, "eta": eta}) for o in self.optimizers)
         if formats is not None:
             changes["formats"] = choices(formats, FORMATS, f"{where}: --format")
-        return dataclasses.replace(self, **changes)
+        scenario = dataclasses.replace(self, **changes)
+        if steps is not None or eta is not None:  # the work bound depends on both
+            lands = scenario.build_landscapes()
+            from .studies import STUDIES
+
+            if self.kind in STUDIES:
+                STUDIES[self.kind].check(scenario, lands)
+            else:
+                from .experiment import check_budget
+
+                check_budget(scenario, lands[0])
+        return scenario
 
 
 # --- built-in scenarios -------------------------------------------------------
@@ -257,6 +268,10 @@ def load(path) -> Scenario:
     check_against_landscape(scenario, lands[0])
     if kind in STUDIES:
         STUDIES[kind].check(scenario, lands)
+    else:
+        from .experiment import check_budget
+
+        check_budget(scenario, lands[0])
     return scenario
 
 

@@ -17,7 +17,8 @@ import numpy as np
 from .. import theory
 from ..dynamics import first_arrival, run as run_steps
 from ..optim import ball
-from .common import median, optimizer, require, settings_of, ticker
+from ..families.base import MAX_DIM
+from .common import check_budget, median, optimizer, require, settings_of, step_work, ticker
 
 many_landscapes = False
 
@@ -36,6 +37,8 @@ class Settings:
         require(self.init_radius > 0, "init_radius: expected a positive number")
         require(0 < self.tolerance < 1, "tolerance: expected a number in (0, 1)")
         require(self.show_dim >= 1, "show_dim: expected a positive integer")
+        require(max(self.dims) <= MAX_DIM, f"dims: each at most {MAX_DIM}")
+        require(len(self.dims) <= 1000, "dims: at most 1000 entries")
 
 
 def check(scenario, landscapes) -> None:
@@ -43,6 +46,9 @@ def check(scenario, landscapes) -> None:
             f"{scenario.source}: [landscape]: saddle-chain needs family = \"saddle-chain\"")
     require("dim" not in scenario.landscape_params,
             f"{scenario.source}: [landscape] dim: the study sets it from [saddle-chain] dims")
+    cfg = scenario.settings
+    ops = sum(len(scenario.optimizers) * step_work(scenario.steps, cfg.starts, d * d + 10 * d) for d in cfg.dims)
+    check_budget(scenario, ops, fix="lower [run] steps, [saddle-chain] starts or dims")
 
 
 @dataclass(frozen=True, eq=False)

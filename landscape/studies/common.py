@@ -7,6 +7,32 @@ import numpy as np
 from ..errors import LandscapeError
 
 
+STEP_OVERHEAD = 1e5
+"""Operations one optimizer step costs beyond its arithmetic (~20 us of Python and numpy calls)."""
+
+
+def step_work(steps: float, batch: float, per_point: float) -> float:
+    """Operations of ``steps`` optimizer steps on ``batch`` points at once, ``per_point`` each."""
+    return float(steps) * (float(batch) * per_point + STEP_OVERHEAD)
+
+
+def point_cost(land) -> float:
+    """Operations of one gradient: the MLP's forward and backward pass over its data
+    (~6 x samples x parameters), else a dense dim x dim product."""
+    if land.name == "mlp":
+        return 6.0 * len(land.data[0]) * land.dim
+    return float(land.dim) ** 2 + 10.0 * land.dim
+
+
+def check_budget(scenario, ops: float, memory: float = 0.0, fix: str = "lower [run] steps") -> None:
+    """Refuse a study whose estimated work or memory is beyond the bounds (budget.py)."""
+    from ..budget import need_memory, need_work
+
+    what = f"{scenario.source}: kind {scenario.kind}"
+    need_memory(memory, what, fix)
+    need_work(ops, what, fix)
+
+
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise LandscapeError(message)

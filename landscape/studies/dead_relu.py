@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import require, ticker
+from .common import check_budget, point_cost, require, step_work, ticker
 
 many_landscapes = False
 takes_eta = False
@@ -40,7 +40,8 @@ class Settings:
         require(all(e > 0 for e in self.etas), "etas: each must be a positive number")
         require(self.runs >= 1, "runs: expected a positive integer")
         require(self.large_eta > 0, "large_eta: expected a positive number")
-        require(self.init_scale > 0, "init_scale: expected a positive number")
+        require(0 < self.init_scale <= 100, "init_scale: expected a positive number up to 100 (x LeCun's scale)")
+        require(all(e <= 1e6 for e in self.etas) and self.large_eta <= 1e6, "etas and large_eta: at most 1e6")
         require(0 < self.zero_rtol < 1e-3, "zero_rtol: expected a number in (0, 1e-3)")
 
 
@@ -53,6 +54,12 @@ def check(scenario, landscapes) -> None:
     require(len(land.layers) >= 3, f"{src}: [landscape] layers: needs a hidden layer")
     require(len(scenario.optimizers) == 1 and scenario.optimizers[0].name == "gd",
             f"{src}: [run] optimizers: dead-relu sweeps GD's step size: list gd alone")
+    cfg = scenario.settings
+    runs = 2 * (len(cfg.etas) * cfg.runs + 1)  # the sweep and the recorded run, plain and with batch norm
+    # the recorded run keeps theta at every step; the spectra need two dense Hessians
+    memory = 8.0 * (2 * (scenario.steps + 1) * land.dim + 4 * land.dim**2)
+    check_budget(scenario, step_work(scenario.steps, runs, point_cost(land)) + 8 * land.dim**3, memory,
+                 fix="lower [run] steps, [dead-relu] runs or etas, or the layers")
 
 
 def _dead(land, theta) -> np.ndarray:

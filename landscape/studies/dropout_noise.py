@@ -21,7 +21,7 @@ import numpy as np
 from .. import theory
 from ..nn.modules import Dropout
 from ..spectrum import spectrum
-from .common import require, settings_of, ticker
+from .common import check_budget, point_cost, require, settings_of, step_work, ticker
 
 many_landscapes = False
 
@@ -47,6 +47,7 @@ class Settings:
         require(0 < self.rate <= min(self.poisson_units), "rate: expected a number in (0, the smallest poisson_units]")
         require(self.runs >= 1, "runs: expected a positive integer")
         require(self.level > 0, "level: expected a positive loss")
+        require(max(self.poisson_units) <= 10**7, "poisson_units: each at most 1e7")
 
 
 def check(scenario, landscapes) -> None:
@@ -57,6 +58,12 @@ def check(scenario, landscapes) -> None:
     require(not land.batchnorm, f"{src}: [landscape] batchnorm: leave it off")
     require(len(scenario.optimizers) == 1 and scenario.optimizers[0].name == "gd",
             f"{src}: [run] optimizers: list gd alone (dropout adds its own noise)")
+    cfg = scenario.settings
+    draws = (len(cfg.ps) + 1) * cfg.samples + cfg.draws * cfg.units
+    memory = 8.0 * 4 * max(cfg.samples, cfg.draws * cfg.units)  # the largest sample and its masks
+    runs = (1 + len(cfg.escape_ps)) * cfg.runs
+    check_budget(scenario, 20.0 * draws + step_work(scenario.steps, runs, 2 * point_cost(land)), memory,
+                 fix="lower [dropout-noise] samples, draws, units or runs, or [run] steps")
 
 
 def moments(p: float, samples: int, rng) -> dict:

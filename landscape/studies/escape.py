@@ -25,7 +25,8 @@ from .. import theory
 from ..critical import find_critical_points
 from ..dynamics import measure_escape, quadratic_escape
 from ..optim import chain, scale, trace
-from .common import median, optimizer, require, settings_of, ticker
+from ..families.base import MAX_DIM
+from .common import check_budget, median, optimizer, point_cost, require, settings_of, step_work, ticker
 
 many_landscapes = True
 MOMENTUM = ("gd", "heavy-ball", "nesterov")
@@ -56,12 +57,22 @@ class Settings:
         require(all(v > 0 for v in self.sweep_lambdas), "sweep_lambdas: each must be positive")
         require(all(n >= 2 for n in self.sweep_dims), "sweep_dims: each must be at least 2")
         require(self.sweep_starts >= 10, "sweep_starts: expected at least 10")
+        require(max(self.sweep_dims) <= MAX_DIM, f"sweep_dims: each at most {MAX_DIM}")
         require(0 <= self.beta < 1, "beta: expected a number in [0, 1)")
 
 
 def check(scenario, landscapes) -> None:
     require(any(o.name == "gd" for o in scenario.optimizers),
             f"{scenario.source}: [run] optimizers: saddle-escape compares with gd, so list it")
+    cfg = scenario.settings
+    starts = len(cfg.eps) * cfg.starts_per_eps
+    ops = sum(len(scenario.optimizers) * step_work(scenario.steps, starts, 4 * point_cost(land))
+              for land in landscapes)  # x4: the Newton variants factorise a Hessian per step
+    ops += 3 * (len(cfg.sweep_etas) + len(cfg.sweep_lambdas)) * step_work(scenario.steps, len(cfg.sweep_etas), 10)
+    ops += sum(cfg.sweep_starts * n * 200 + step_work(scenario.steps, max(cfg.sweep_starts // 10, 10), n)
+               for n in cfg.sweep_dims)
+    check_budget(scenario, ops, 8.0 * 4 * cfg.sweep_starts * max(cfg.sweep_dims),
+                 fix="lower [run] steps, [saddle-escape] starts_per_eps, eps, sweep_starts or sweep_dims")
 
 
 @dataclass(frozen=True, eq=False)

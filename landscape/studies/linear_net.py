@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import theory
 from ..dynamics import iterate
-from .common import optimizer, require, settings_of
+from .common import check_budget, optimizer, point_cost, require, settings_of, step_work
 
 many_landscapes = False
 
@@ -42,6 +42,8 @@ def check(scenario, landscapes) -> None:
     s = land.modes[0]
     require(bool(np.all(scenario.settings.u0 < s)), f"{scenario.source}: [linear-net] u0: must be below every strength")
     require(land.hidden >= s.size, f"{scenario.source}: [landscape] hidden: the aligned start needs one unit per mode")
+    check_budget(scenario, step_work(scenario.steps, 2, 4 * point_cost(land)),
+                 8.0 * 2 * (scenario.steps + 1) * (land.dim + s.size), fix="lower [run] steps or the network's size")
 
 
 @dataclass(frozen=True, eq=False)

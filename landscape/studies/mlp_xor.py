@@ -21,7 +21,7 @@ import numpy as np
 from ..critical import find_critical_points
 from ..dynamics import iterate
 from ..nn.checks import gradient_error, hessian_error
-from .common import optimizer, require, settings_of, ticker
+from .common import check_budget, optimizer, point_cost, require, settings_of, step_work, ticker
 
 many_landscapes = False
 
@@ -41,7 +41,8 @@ class Settings:
         require(self.starts >= 1, "starts: expected a positive integer")
         require(self.box > 0, "box: expected a positive number (the search box is [-box, box]^n)")
         require(self.runs >= 1, "runs: expected a positive integer")
-        require(self.init_scale > 0, "init_scale: expected a positive number")
+        require(0 < self.init_scale <= 100, "init_scale: expected a positive number up to 100 (x LeCun's scale)")
+        require(self.box <= 1e3, "box: at most 1000 (tanh saturates long before)")
         require(self.snapshots >= 2, "snapshots: expected an integer >= 2")
 
 
@@ -53,6 +54,14 @@ def check(scenario, landscapes) -> None:
     require(land.weight_decay > 0, f"{scenario.source}: [landscape] weight_decay: must be > 0, or the "
                                    "cross-entropy's minima lie at infinity and the critical points are not isolated")
     require(len(scenario.optimizers) == 1, f"{scenario.source}: [run] optimizers: list one optimizer for the training runs")
+    from ..critical import check_search_budget
+
+    cfg, n = scenario.settings, land.dim
+    check_search_budget(land, cfg.starts)
+    hessians = cfg.runs * cfg.snapshots  # each by n Hessian-vector products through the data
+    check_budget(scenario, step_work(scenario.steps, cfg.runs, point_cost(land)) + hessians * n * 2 * point_cost(land),
+                 8.0 * (hessians * n * n + cfg.runs * (scenario.steps + 1)),
+                 fix="lower [run] steps, [mlp-xor] runs or snapshots, or the layers")
 
 
 def orbit_labels(land, x: np.ndarray, tol: float) -> np.ndarray:

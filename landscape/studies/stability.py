@@ -18,7 +18,7 @@ import numpy as np
 from .. import theory
 from ..dynamics import RateSweep, rate_sweep
 from ..optim import chain, scale, trace
-from .common import require, settings_of, ticker
+from .common import check_budget, point_cost, require, settings_of, step_work, ticker
 
 many_landscapes = False
 takes_eta = False  # the study sweeps eta itself
@@ -45,6 +45,11 @@ def check(scenario, landscapes) -> None:
     for o in scenario.optimizers:
         require(o.name in METHODS, f"{scenario.source}: [run] optimizers: lr-stability sweeps "
                                    f"{', '.join(METHODS)}, not {o.name}")
+    cfg = scenario.settings
+    batch = cfg.etas + len(cfg.curves)
+    check_budget(scenario, (len(scenario.optimizers) + 1) * step_work(scenario.steps, batch, point_cost(land)),
+                 8.0 * 4 * batch * land.dim * (len(scenario.optimizers) + 1),
+                 fix="lower [run] steps or [lr-stability] etas")
 
 
 @dataclass(frozen=True, eq=False)
