@@ -624,8 +624,18 @@ def count_critical(dim: int, model: str = "signs", *, enumerate_all: bool = Fals
     if model in ENSEMBLES:
         check_dim(dim, ENSEMBLE_MAX_DIM, f"the {model} model")
         check_samples(samples)
+        from .budget import need_work
+
+        # an inertia count is an n^3/3 LDL^T per shift; eigvalsh beyond 50 costs ~ 4 n^3
+        per = 2 * dim**3 / 3 if dim <= 50 else 4.0 * dim**3
+        need_work(samples * (per + 100.0), f"sampling {samples} {model} matrices of size {dim}",
+                  "lower --samples or --dim")
     if landscape is not None and (isinstance(starts, bool) or not isinstance(starts, int) or starts < 1):
         raise LandscapeError(f"--starts must be a positive integer, got {starts}")
+    if landscape is not None:
+        from .critical import check_search_budget
+
+        check_search_budget(landscape, starts)
 
     def phase(label, total):
         return progress(label, total) if progress else None

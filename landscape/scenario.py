@@ -252,6 +252,17 @@ def load(path) -> Scenario:
     if "eps" in esc:
         kw["eps"] = tuple(_number(e, f"{src}: [escape] eps", positive=True)
                           for e in _list(esc["eps"], f"{src}: [escape] eps"))
+        if not kw["eps"]:
+            raise LandscapeError(f"{src}: [escape] eps: expected a non-empty list (leave the key out for "
+                                 "the default sweep)")
+        if len(kw["eps"]) > 1000:
+            raise LandscapeError(f"{src}: [escape] eps: at most 1000 values, got {len(kw['eps'])}")
+    radius = kw.get("radius", Scenario.radius)
+    for key in ("eps", "stable_offset"):
+        values = kw.get(key, ())
+        if any(v >= radius for v in (values if isinstance(values, tuple) else (values,))):
+            raise LandscapeError(f"{src}: [escape] {key}: must be below radius = {radius:g} (the sweep "
+                                 "starts inside the ball it measures the escape from)")
     if "centre" in esc:
         kw["centre"] = tuple(_numbers(esc["centre"], f"{src}: [escape] centre"))
 

@@ -38,6 +38,7 @@ class Settings:
         require(0 < self.tolerance < 1, "tolerance: expected a number in (0, 1)")
         require(self.show_dim >= 1, "show_dim: expected a positive integer")
         require(max(self.dims) <= MAX_DIM, f"dims: each at most {MAX_DIM}")
+        require(self.show_dim in self.dims, f"show_dim: must be one of dims {list(self.dims)}")
         require(len(self.dims) <= 1000, "dims: at most 1000 entries")
 
 
