@@ -32,7 +32,7 @@ class _Group(click.Group):
 
         from . import budget, signals
 
-        signals.install()
+        previous = signals.install()
         budget.set_force(False)
         code = 0
         with warnings.catch_warnings():
@@ -41,7 +41,8 @@ class _Group(click.Group):
                 rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
                 signals.check()
             except signals.Interrupted as err:
-                click.echo(f"landscape: interrupted by {err}; no result was written or replaced", err=True)
+                click.echo(f"landscape: interrupted by {err}; a result being written was removed, "
+                           "earlier results are intact", err=True)
                 code = 128 + err.signum
             except LandscapeError as err:
                 click.echo(f"landscape: error: {_one_line(err)}", err=True)
@@ -73,6 +74,8 @@ class _Group(click.Group):
                     click.echo(f"landscape: internal error: {type(err).__name__}: {_one_line(err)} (a bug: "
                                "please report it with the command; LANDSCAPE_TRACEBACK=1 shows where)", err=True)
                     code = 1
+            finally:
+                signals.restore(previous)
         if code:
             sys.exit(code)
         if standalone_mode:
@@ -318,8 +321,13 @@ def _read_terms(path: str):
         raise LandscapeError(f"--terms: cannot read {path}: {err.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise LandscapeError(f"--terms: {path} is not valid JSON ({err})") from None
+    except RecursionError:
+        raise LandscapeError(f"--terms: {path} nests its lists too deeply to be a polynomial's terms") from None
     if not isinstance(data, dict) or "terms" not in data:
         raise LandscapeError(f'--terms: {path} must hold an object {{"terms": [[[e1, ..., eN], c], ...]}}')
+    extra = sorted(set(data) - {"terms"})
+    if extra:
+        raise LandscapeError(f"--terms: {path}: unknown key {extra[0]!r}; the file holds only \"terms\"")
     return data["terms"]
 
 

@@ -373,7 +373,14 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     if domain is not None and landscape.manifold != "euclidean":
         raise LandscapeError(f"a domain does not apply to {landscape.name}: it lives on a "
                              f"{landscape.manifold} and its starts are drawn on it")
-    domain = check_domain(landscape.domain if domain is None else domain, landscape.dim)
+    if domain is None:
+        try:
+            domain = check_domain(landscape.domain, landscape.dim)
+        except LandscapeError as err:
+            raise LandscapeError(f"{landscape.name}'s own search box does not fit ({err}): its critical "
+                                 "points lie too far out; rescale the landscape or give a domain") from None
+    else:
+        domain = check_domain(domain, landscape.dim)
     for name, value in (("starts", starts), ("batch", 1 if batch is None else batch), ("jobs", jobs)):
         if value < 1:
             raise LandscapeError(f"{name} must be a positive integer, got {value}")

@@ -131,7 +131,7 @@ def eigen_components_figure(result, ax=None, eps_shown: float = 1e-6):
         ax.text(esc, ax.get_ylim()[0], f" escape step {esc}", rotation=90, va="bottom",
                 fontsize=8)
     ax.set_ylim(max(np.abs(y[y != 0]).min() / 10, 1e-30), 10)
-    ax.set_xlim(0, k[-1])
+    ax.set_xlim(0, max(k[-1], 1))
     ax.set_xlabel("step k")
     ax.set_ylabel("|component| in the eigenbasis of H at the saddle")
     ax.set_title(f"Eigen-components from ε = {sweep.eps[j]:.0e} (η = {eta:g})")

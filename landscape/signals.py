@@ -30,12 +30,24 @@ def _handler(signum, frame):
     raise Interrupted(signum)
 
 
-def install() -> None:
-    """Route SIGINT, SIGTERM and SIGHUP to ``Interrupted`` (main thread only)."""
+SIGNALS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
+
+
+def install() -> dict:
+    """Route SIGINT, SIGTERM and SIGHUP to ``Interrupted``; return the previous handlers for
+    ``restore``. Outside the main thread (where handlers cannot be set) it does nothing."""
+    import threading
+
     _received.clear()
-    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is not None:
-            signal.signal(sig, _handler)
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, _handler) for sig in SIGNALS}
+
+
+def restore(previous: dict) -> None:
+    """Put back the handlers ``install`` replaced (a caller embedding the CLI keeps its own)."""
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
 
 def received() -> int | None:

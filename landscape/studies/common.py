@@ -74,5 +74,10 @@ def ticker(progress, label: str, total: int):
     return progress(label, total)
 
 
+def num(v, spec: str) -> str:
+    """``format(v, spec)``, or a dash for None (a value that overflowed: JSON's null)."""
+    return "—" if v is None else format(v, spec)
+
+
 def fmt_steps(v) -> str:
     return "—" if v is None else (f"{v:.0f}" if abs(v - round(v)) < 1e-9 else f"{v:.1f}")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import check_budget, point_cost, require, step_work, ticker
+from .common import check_budget, num, point_cost, require, step_work, ticker
 
 many_landscapes = False
 takes_eta = False
@@ -178,7 +178,7 @@ def run(scenario, progress=None) -> DeadReluResult:
             sweep.append({"eta": float(eta), "batchnorm": name == "bn",
                           "dead_fraction": float(dead[e].mean()), "dead_units_mean": float(dead[e].sum(-1).mean()),
                           "runs_with_dead_units": int(np.any(dead[e], -1).sum()),
-                          "loss_median": float(np.nanmedian(loss[e])),
+                          "loss_median": _nan_median(loss[e]),
                           "diverged": int((~np.isfinite(loss[e])).sum())})
     detail, thetas = {}, {}
     for name, land in (("plain", plain), ("bn", bn)):
@@ -191,6 +191,12 @@ def run(scenario, progress=None) -> DeadReluResult:
     spectra = {name: _spectrum(land, thetas[name][a], thetas[name][-1], cfg.zero_rtol)
                for name, land in (("plain", plain), ("bn", bn))}
     return DeadReluResult(scenario, plain, bn, tuple(sweep), detail, a, spectra)
+
+
+def _nan_median(v: np.ndarray) -> float | None:
+    """The median of the entries that are not NaN; None when every run diverged."""
+    v = v[~np.isnan(v)]
+    return float(np.median(v)) if v.size else None
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
@@ -207,7 +213,7 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
         p = next(r for r in data["sweep"] if r["eta"] == e and not r["batchnorm"])
         b = next(r for r in data["sweep"] if r["eta"] == e and r["batchnorm"])
         rows.append([f"{e:g}", f"{p['dead_fraction']:.1%}", f"{b['dead_fraction']:.1%}",
-                     f"{p['loss_median']:.3g}", f"{b['loss_median']:.3g}"])
+                     num(p['loss_median'], '.3g'), num(b['loss_median'], '.3g')])
     lines += _grid(["η", "dead units", "dead, batch norm", "median loss", "median loss, batch norm"], rows, markdown)
     bn = data["batchnorm"]
     lines += ["", f"One run at η = {data['large_eta']:g}: {len(data['deaths'])} units dead at the end without batch "

@@ -21,7 +21,7 @@ import numpy as np
 from .. import theory
 from ..nn.modules import Dropout
 from ..spectrum import spectrum
-from .common import check_budget, point_cost, require, settings_of, step_work, ticker
+from .common import check_budget, num, point_cost, require, settings_of, step_work, ticker
 
 many_landscapes = False
 
@@ -211,7 +211,7 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     g = e["gd_end"]
     rows = [[("GD" if r["p"] == 0 else f"GD + dropout p = {r['p']:g}"), f"{r['escaped']}/{r['runs']}",
              "—" if r["median_escape_step"] is None else f"{r['median_escape_step']:.0f}",
-             f"{r['final_loss_median']:.3f}", f"{r['final_asymmetry_median']:.2g}"] for r in e["runs"]]
+             num(r['final_loss_median'], '.3f'), num(r['final_asymmetry_median'], '.2g')] for r in e["runs"]]
     lines += [f"From starts with identical hidden units (η = {e['eta']:g}, {e['steps']} steps; escaped: loss "
               f"below {e['level']:g}):", ""]
     lines += _grid(["", "escaped", "median step", "final loss (median)", "asymmetry (median)"], rows, markdown)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import theory
 from ..dynamics import iterate
-from .common import check_budget, optimizer, point_cost, require, settings_of, step_work
+from .common import check_budget, num, optimizer, point_cost, require, settings_of, step_work
 
 many_landscapes = False
 
@@ -134,10 +134,10 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     lines += _grid(header, rows, markdown)
     lines += ["", "The last column corrects for the step: while u << s, GD multiplies u by (1 + ηs)² per "
                   "step where the flow gives e^{2ηs}."]
-    lines += ["", f"Loss {data['loss_initial']:.4g} at the start, {data['loss_final']:.3g} after {data['steps']} steps."]
+    lines += ["", f"Loss {num(data['loss_initial'], '.4g')} at the start, {num(data['loss_final'], '.3g')} after {data['steps']} steps."]
     if "random_init" in data:
         r = data["random_init"]
         lines.append(f"From a random start of scale {r['scale']:g} the modes are learnt at steps "
                      + ", ".join("—" if k is None else str(k) for k in r["learn_time_measured"])
-                     + f" (loss {r['loss_final']:.3g} at the end).")
+                     + f" (loss {num(r['loss_final'], '.3g')} at the end).")
     return lines + _figure_lines(data, markdown)
