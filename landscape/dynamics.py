@@ -63,9 +63,10 @@ class Trajectory:
         return self.x[last, np.arange(self.x.shape[1])]
 
 
-def thinning(steps: int, batch: int, dim: int, budget: int = STORE_VALUES) -> int:
+def thinning(steps: int, batch: int, dim: int, budget: int | None = None) -> int:
     """The stride ``every`` that keeps a run of ``steps`` steps from ``batch`` starts within
-    ``budget`` stored numbers (1: keep every iterate)."""
+    ``budget`` stored numbers (STORE_VALUES by default; 1: keep every iterate)."""
+    budget = STORE_VALUES if budget is None else budget
     rows = max(2, budget // max(1, batch * (dim + 2)))
     return max(1, -(-steps // (rows - 1)))
 
