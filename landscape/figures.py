@@ -659,6 +659,12 @@ def lr_sweep_figure(result, axes=None):
     return fig
 
 
+def _percentile(a: np.ndarray, q: float) -> float:
+    """The q-th percentile of the entries that are not NaN; NaN (nothing drawn) when there are none."""
+    a = a[~np.isnan(a)]
+    return float(np.percentile(a, q)) if a.size else np.nan
+
+
 def chain_figure(result, axes=None):
     """Left: steps to the minimum against d (log scale), measured median with the
     quartiles, and GD's linearised recursion. Middle, right: |x_i| of one run at show_dim."""
@@ -672,8 +678,8 @@ def chain_figure(result, axes=None):
         d = np.array([r["d"] for r in rows])
         allk = [np.array([np.nan if k is None else k for k in r["steps_all"]], dtype=float) for r in rows]
         med = np.array([np.nan if r["steps"] is None else r["steps"] for r in rows])
-        lo = med - np.array([np.nanpercentile(a, 25) for a in allk])
-        hi = np.array([np.nanpercentile(a, 75) for a in allk]) - med
+        lo = med - np.array([_percentile(a, 25) for a in allk])
+        hi = np.array([_percentile(a, 75) for a in allk]) - med
         ax.errorbar(d, med, yerr=[lo, hi], fmt="o", color=_colour(name), ms=5, capsize=3, label=f"{name} (measured)")
         if rows[0]["predicted_steps"] is not None:
             ax.plot(d, [r["predicted_steps"] for r in rows], "-", color=_colour(name), lw=1.2,
@@ -681,7 +687,8 @@ def chain_figure(result, axes=None):
     _finish(ax, "number of saddles d (= dimension)", "steps to the minimum (median, quartiles)",
             "GD: exponential in d; perturbed GD: linear", logy=True)
     span = max((len(xs) for _, xs in result.shown), default=1)
-    floor = min((np.nanmin(np.abs(xs)[np.abs(xs) > 0]) for _, xs in result.shown), default=1e-10) / 10
+    floor = min((np.nanmin(np.abs(xs)[np.abs(xs) > 0]) for _, xs in result.shown if np.any(np.abs(xs) > 0)),
+                default=1e-10) / 10
     for ax, (name, xs) in zip(axes[1:], result.shown):
         d = xs.shape[1]
         for i in range(d):
