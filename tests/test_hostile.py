@@ -258,6 +258,9 @@ BAD = [
     (["critical", "mlp", "-p", "noise=nan"], {}, "finite"),
     (["critical", "quadratic", "-p", "eigenvalues=[1e300,-1e300]"], {}, "too large"),
     (["critical", "rosenbrock", "-p", "b=1e308"], {}, "too large"),
+    (["critical", "rosenbrock", "-p", "b=1e99"], {}, "b must be in (0, 1e12]"),
+    (["critical", "rosenbrock", "-p", "b=0"], {}, "b must be in (0, 1e12]"),
+    (["critical", "rosenbrock", "-p", "a=1e50"], {}, "own search box"),
     (["critical", "quadratic", "-p", "eigenvalues=[1,2]", "-p", "hessian=[[1,0],[0,1]]"], {}, "not both"),
     (["inspect", "mlp", "--layers", "2,3", "-p", "layers=[2,3]"], {}, "both set layers"),
     (["critical", "himmelblau", "--domain=-1e308:1e308,-1:1"], {}, "within"),
@@ -417,3 +420,13 @@ def test_search_chunks_change_nothing_but_memory(monkeypatch):
     for a, b in zip(whole.points, chunked.points):
         np.testing.assert_array_equal(a.x, b.x)
         assert a.hits == b.hits
+
+
+def test_rosenbrock_box_follows_its_minimum():
+    """The minimum (a, a^2) is in the search box for any a, so it is found, not '0 points'."""
+    result = invoke(["critical", "rosenbrock", "-p", "a=10", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["found"] == 1 and data["counts"]["minimum"] == 1
+    np.testing.assert_allclose(data["critical_points"][0]["x"], [10.0, 100.0], rtol=1e-12)
+    assert build("rosenbrock").domain == ((-2.0, 2.0), (-1.0, 3.0))  # the default box is unchanged

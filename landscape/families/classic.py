@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import LandscapeError
 from .base import Landscape, points, stack_grad, stack_hess
 
 
@@ -99,9 +100,17 @@ class Rosenbrock(_TwoD):
 
     euler_characteristic = 1  # coercive: Morse sum over all critical points
 
+    def __post_init__(self):
+        if not 0 < self.b <= 1e12:
+            raise LandscapeError(f"rosenbrock: b must be in (0, 1e12], got {self.b:g} (b <= 0 leaves a line of "
+                                 "critical points or no minimum; beyond 1e12 the (a - x)^2 term falls below double "
+                                 "precision's resolution of the valley, which then looks flat)")
+
     @property
     def domain(self):
-        return ((-2.0, 2.0), (-1.0, 3.0))
+        """[-2, 2] x [-1, 3], widened where needed to hold the minimum (a, a^2) with a margin of 1."""
+        a = self.a
+        return ((min(-2.0, a - 1.0), max(2.0, a + 1.0)), (min(-1.0, a * a - 1.0), max(3.0, a * a + 1.0)))
 
     def value(self, p):
         x, y = self._xy(p)
