@@ -6,6 +6,7 @@ names the kind of failure of issue 13 it guards against.
 """
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -424,9 +425,14 @@ def test_search_chunks_change_nothing_but_memory(monkeypatch):
 
 def test_rosenbrock_box_follows_its_minimum():
     """The minimum (a, a^2) is in the search box for any a, so it is found, not '0 points'."""
-    result = invoke(["critical", "rosenbrock", "-p", "a=10", "--json"])
+    result = invoke(["critical", "rosenbrock", "-p", "a=3", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["found"] == 1 and data["counts"]["minimum"] == 1
-    np.testing.assert_allclose(data["critical_points"][0]["x"], [10.0, 100.0], rtol=1e-12)
+    (point,) = data["critical_points"]
+    np.testing.assert_allclose(point["x"], [3.0, 9.0], rtol=1e-12)
+    # H(a, a^2) = [[2 + 8 b a^2, -4 a b], [-4 a b, 2 b]]: trace 7402, determinant 400 at a = 3, b = 100
+    tr, det = 7402.0, 400.0
+    np.testing.assert_allclose(point["eigenvalues"], [(tr - math.sqrt(tr**2 - 4 * det)) / 2,
+                                                      (tr + math.sqrt(tr**2 - 4 * det)) / 2], rtol=1e-9)
     assert build("rosenbrock").domain == ((-2.0, 2.0), (-1.0, 3.0))  # the default box is unchanged
