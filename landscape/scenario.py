@@ -19,6 +19,8 @@ from .errors import LandscapeError
 
 FIGURES = ("landscape", "eigen-components", "loss", "escape")
 FORMATS = ("png", "pdf", "svg")
+MAX_RUN_STARTS = 1000
+"""The most [run] starts of a trajectories scenario: each run is a path, a curve and a table row."""
 
 
 @dataclass(frozen=True)
@@ -234,8 +236,11 @@ def load(path) -> Scenario:
     if "bound" in run:
         kw["bound"] = _number(run["bound"], f"{src}: [run] bound", positive=True)
     if "starts" in run:
-        kw["starts"] = tuple(tuple(_numbers(p, f"{src}: [run] starts"))
-                             for p in _list(run["starts"], f"{src}: [run] starts"))
+        points = _list(run["starts"], f"{src}: [run] starts")
+        if len(points) > MAX_RUN_STARTS:
+            raise LandscapeError(f"{src}: [run] starts: at most {MAX_RUN_STARTS} points, got {len(points)} (each run is "
+                                 "drawn, tabled and written out; kind saddle-escape measures many starts at once)")
+        kw["starts"] = tuple(tuple(_numbers(p, f"{src}: [run] starts")) for p in points)
     if "optimizers" in run:
         kw["optimizers"] = tuple(_optimizer(o, f"{src}: [run] optimizers")
                                  for o in _list(run["optimizers"], f"{src}: [run] optimizers"))

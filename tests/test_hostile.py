@@ -288,6 +288,8 @@ BAD = [
     (["run", "s.toml"], {"s.toml": SADDLE + "[escape]\neps = [0.5]\n"}, "below radius"),
     (["run", "s.toml"], {"s.toml": SADDLE.replace("steps = 60", "steps = 60\nstarts = [[nan, 0]]")}, "finite"),
     (["run", "s.toml"], {"s.toml": SADDLE.replace("steps = 60", "steps = 100000000000")}, "operations"),
+    (["run", "s.toml"], {"s.toml": SADDLE.replace("steps = 60", "steps = 60\nstarts = [" + ", ".join(["[0.1, 0.1]"] * 1001)
+                                                  + "]")}, "at most 1000 points"),
     (["run", "s.toml"], {"s.toml": '[landscape]\nfamily = "saddle-chain"\ndim = 1099511627776\n'}, "too large"),
     (["run", "s.toml"], {"s.toml": '[landscape]\nfamily = "quadratic"\neigenvalues = ['
                          + ", ".join(["1.0"] * 20_000) + "]\n"}, "at most 4096"),
