@@ -293,6 +293,13 @@ SOLVE_CHUNK = 4096
 each start's iteration is independent of the others, so the chunking changes the running
 time and memory, never the result."""
 
+ITERATIONS = 40
+"""Newton iterations a start typically takes, for the work estimate (the cap is newton's max_iter)."""
+
+START_OVERHEAD = 5e4
+"""Operations a start costs per iteration beyond its arithmetic (~10 us measured in low dimension:
+acceptance tests, masks, deduplication), for the work estimate."""
+
 CHUNK_BYTES = 2**28
 """Working memory of one chunk: about six n x n matrices per start (H, H^2, the LU
 factors, the trial Hessian, eigenvectors) must fit in it."""
@@ -302,20 +309,33 @@ def _bytes_per_start(n: int) -> int:
     return 8 * (6 * n * n + 20 * n)
 
 
-def solve_chunk(n: int) -> int:
-    """Starts per chunk for dimension n: SOLVE_CHUNK, or fewer so a chunk fits CHUNK_BYTES."""
-    return max(1, min(SOLVE_CHUNK, CHUNK_BYTES // _bytes_per_start(n)))
+CHUNK_OPS = 2e10
+"""Estimated work of one chunk (a few seconds), so progress is reported every few seconds."""
+
+
+def _start_work(landscape) -> float:
+    """Estimated operations of one start: ITERATIONS Newton iterations, each the landscape's
+    gradient and Hessian (its evaluation_cost), two n x n products or solves (~4 n^3) and
+    the per-start overhead."""
+    n = landscape.dim
+    return ITERATIONS * (4.0 * n**3 + sum(landscape.evaluation_cost()) + START_OVERHEAD)
+
+
+def solve_chunk(landscape) -> int:
+    """Starts per chunk: SOLVE_CHUNK, or fewer so a chunk fits CHUNK_BYTES and takes about
+    CHUNK_OPS at most. It depends on the landscape alone, never on the machine or the jobs."""
+    by_memory = CHUNK_BYTES // _bytes_per_start(landscape.dim)
+    return int(max(1, min(SOLVE_CHUNK, by_memory, CHUNK_OPS // _start_work(landscape))))
 
 
 def check_search_budget(landscape, starts: int, jobs: int = 1) -> None:
-    """Refuse a search whose chunks cannot fit in memory or whose Newton iterations
-    (about 40 per start, each a Hessian and two n x n products/solves: ~4 n^3) would take
-    more than the work bound."""
+    """Refuse a search whose chunks cannot fit in memory or whose Newton iterations would
+    take more than the work bound (``_start_work`` per start)."""
     n = landscape.dim
-    chunk = min(solve_chunk(n), starts)
+    chunk = min(solve_chunk(landscape), starts)
     need_memory(jobs * chunk * _bytes_per_start(n), f"the critical-point search in dimension {n}",
                 "lower the dimension" + (" or --jobs" if jobs > 1 else ""))
-    need_work(starts * 40 * 4.0 * n**3, f"a search from {starts} starts in dimension {n}",
+    need_work(starts * _start_work(landscape), f"a search from {starts} starts in dimension {n}",
               "lower --starts or the dimension")
 
 
@@ -386,7 +406,9 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
             raise LandscapeError(f"{name} must be a positive integer, got {value}")
     jobs = min(jobs, max_jobs())  # more processes than cores only cost memory; results are the same
     check_search_budget(landscape, starts, jobs)
-    chunk = solve_chunk(landscape.dim)
+    chunk = solve_chunk(landscape)
+    if progress:
+        progress(0)  # the bar opens now, after every check, not after the first chunk
     box = np.asarray(domain)
     diag = float(np.linalg.norm(box[:, 1] - box[:, 0]))
     slack = 1e-9 * (box[:, 1] - box[:, 0])

@@ -322,6 +322,9 @@ def read_settings(cls, table: dict, where: str):
 def check_against_landscape(scenario: Scenario, landscape) -> None:
     """Dimensions of starts, centre and domain must match the landscape."""
     src, n = scenario.source, landscape.dim
+    if scenario.kind == "trajectories" and landscape.manifold != "euclidean":
+        raise LandscapeError(f"{src}: [landscape]: {landscape.name} lives on a {landscape.manifold}; the trajectories "
+                             "kind runs optimizers in R^n (use landscape critical for its critical points)")
     for i, p in enumerate(scenario.starts):
         if len(p) != n:
             raise LandscapeError(

@@ -306,6 +306,8 @@ BAD = [
     (["run", "s.toml"], {"s.toml": 'kind = "saddle-chain"\n[landscape]\nfamily = "saddle-chain"\n'
                          "[saddle-chain]\nshow_dim = 99\n"}, "show_dim"),
     (["inspect", "rosenbrock", "--at", "1e200,1e200"], {}, "numerical failure"),
+    (["run", "s.toml"], {"s.toml": '[landscape]\nfamily = "pspin"\ndim = 4\n[run]\nstarts = [[1, 1, 1, 1]]\n'}, "sphere"),
+    (["critical", "random-field", "--dim", "8", "--starts", "100000000"], {}, "--force"),
 ]
 
 
@@ -417,7 +419,7 @@ def test_search_chunks_change_nothing_but_memory(monkeypatch):
     f = build("separable", {"dim": 3, "seed": 1})
     whole = critical.find_critical_points(f, starts=2048, seed=3)
     monkeypatch.setattr(critical, "CHUNK_BYTES", 5 * critical._bytes_per_start(3))
-    assert critical.solve_chunk(3) == 5
+    assert critical.solve_chunk(f) == 5
     chunked = critical.find_critical_points(f, starts=2048, seed=3)
     assert len(whole.points) == len(chunked.points) == 27  # 3^3, the known count
     for a, b in zip(whole.points, chunked.points):
@@ -446,3 +448,14 @@ def test_readme_refusal_example_says_what_it_would_take():
     result = invoke(["count-critical", "--dim", "1000", "--model", "goe"])
     assert_refused(result, f"~{1e5 * (4.0 * 1000**3 + 100) / 5e9 / 3600:.3g} hours on one core")
     assert "lower --samples or --dim, or pass --force" in result.stderr
+
+
+def test_search_progress_opens_before_the_first_chunk():
+    """Progress within seconds: the bar opens once the checks pass, then counts every start."""
+    from landscape.critical import find_critical_points, solve_chunk
+
+    calls = []
+    f = build("polynomial", {"dim": 30, "degree": 4, "kind": "gaussian"})  # 46,376 monomials
+    assert solve_chunk(f) < 4096  # an expensive landscape gets smaller chunks: more frequent updates
+    find_critical_points(f, starts=64, batch=64, progress=calls.append)
+    assert calls[0] == 0 and sum(calls) == 64 and len(calls) >= 2

@@ -55,6 +55,15 @@ class Landscape:
             raise LandscapeError(f"{where}: dim {dim} is too large (at most {MAX_DIM}: each Hessian is a "
                                  f"dense dim x dim matrix, {8 * dim * dim / 1e9:.3g} GB at {dim})")
 
+    def evaluation_cost(self) -> tuple[float, float]:
+        """Rough operations per point of (value and gradient, Hessian), for the work bounds.
+
+        The default is a dense family's: O(n^2) for the gradient, 2 n^2 to fill the Hessian;
+        families whose formulas cost more (features, couplings, monomials, data) say so.
+        """
+        n = float(self.dim)
+        return n * n + 10 * n, 2 * n * n
+
     @property
     def dim(self) -> int:  # pragma: no cover - every family overrides
         raise NotImplementedError

@@ -54,6 +54,10 @@ class LinearNet(Landscape):
             raise LandscapeError(f"{where}: samples {params['samples']} is too many (at most {MAX_SAMPLES}: the "
                                  "inputs are whitened by a samples x samples rotation)")
 
+    def evaluation_cost(self):
+        grad = 4.0 * self.samples * self.dim
+        return grad, 2.0 * grad * self.dim
+
     def __post_init__(self):
         s = np.asarray(self.strengths, dtype=float)
         if s.ndim != 1 or s.size == 0 or not np.all(np.isfinite(s)) or np.any(s <= 0):

@@ -73,6 +73,11 @@ class MLPLoss(Landscape):
         if params.get("samples", 0) > MAX_SAMPLES:
             raise LandscapeError(f"{where}: samples {params['samples']} is too many (at most {MAX_SAMPLES})")
 
+    def evaluation_cost(self):
+        """Backprop: ~6 x samples x parameters; the exact Hessian: one R-op pass per parameter."""
+        grad = 6.0 * len(self._X) * self.dim
+        return grad, 4.0 * grad * self.dim
+
     def __post_init__(self):
         if self.activation not in ACTIVATIONS:
             raise LandscapeError(f"mlp: unknown activation {self.activation!r}; expected one of "

@@ -182,6 +182,11 @@ class Polynomial(Landscape):
         object.__setattr__(self, "_exps", exps)
         object.__setattr__(self, "_coefs", coefs)
 
+    def evaluation_cost(self):
+        """Each table (value, gradient, Hessian) costs its monomials x (their degree + their columns)."""
+        (fv, cv), (fg, cg), (fh, ch) = self._tables
+        return float(fv.size + cv.size + fg.size + cg.size), float(fh.size + ch.size)
+
     @staticmethod
     def _factors(exps: np.ndarray) -> np.ndarray:
         """Each monomial as its variables with repetition, padded with n (the constant 1): (U, d)."""

@@ -57,6 +57,11 @@ class PSpin(Landscape):
         T *= self.dim ** (-(self.p - 1) / 2) / math.factorial(self.p)
         object.__setattr__(self, "_T", T)
 
+    def evaluation_cost(self):
+        """The couplings contract with s p - 1 times for the gradient and p - 2 for the Hessian."""
+        size = float(self.dim) ** self.p
+        return 2 * size, 2 * size + 4 * float(self.dim) ** 3
+
     @property
     def tangent_dim(self) -> int:
         return self.dim - 1

@@ -44,6 +44,10 @@ class RandomField(Landscape):
             raise LandscapeError(f"{where}: features x dim = {size} is too many (at most "
                                  f"{MAX_FEATURE_ENTRIES:.2g}: every evaluation computes all the phases w.x)")
 
+    def evaluation_cost(self):
+        m, n = float(self.features), float(self.dim)
+        return 4 * m * n, m * n * n
+
     def __post_init__(self):
         if self.dim < 1:
             raise LandscapeError(f"random-field: dim must be a positive integer, got {self.dim}")

@@ -56,6 +56,10 @@ class Separable(Landscape):
 
     euler_characteristic = 1  # coercive
 
+    def evaluation_cost(self):
+        n = float(self.dim)
+        return 4 * n * n, 2 * n**3  # the Hessian is R diag(.) R^T
+
     @property
     def domain(self):
         # |x_j| = |sum_i R_ji y_i| <= max|y| sum_i |R_ji|, and every root has |y| < 2/sqrt(3)

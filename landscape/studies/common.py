@@ -17,11 +17,8 @@ def step_work(steps: float, batch: float, per_point: float) -> float:
 
 
 def point_cost(land) -> float:
-    """Operations of one gradient: the MLP's forward and backward pass over its data
-    (~6 x samples x parameters), else a dense dim x dim product."""
-    if land.name == "mlp":
-        return 6.0 * len(land.data[0]) * land.dim
-    return float(land.dim) ** 2 + 10.0 * land.dim
+    """Operations of one gradient of the landscape at one point (its evaluation_cost)."""
+    return land.evaluation_cost()[0]
 
 
 def check_budget(scenario, ops: float, memory: float = 0.0, fix: str = "lower [run] steps") -> None:
