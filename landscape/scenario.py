@@ -96,16 +96,8 @@ class Scenario:
         if formats is not None:
             changes["formats"] = choices(formats, FORMATS, f"{where}: --format")
         scenario = dataclasses.replace(self, **changes)
-        if steps is not None or eta is not None:  # the work bound depends on both
-            lands = scenario.build_landscapes()
-            from .studies import STUDIES
-
-            if self.kind in STUDIES:
-                STUDIES[self.kind].check(scenario, lands)
-            else:
-                from .experiment import check_budget
-
-                check_budget(scenario, lands[0])
+        if steps is not None or eta is not None:  # the kind's checks and work bound depend on both
+            check_kind(scenario, scenario.build_landscapes())
         return scenario
 
 
@@ -282,13 +274,20 @@ def load(path) -> Scenario:
     scenario = Scenario(**kw)
     lands = scenario.build_landscapes()
     check_against_landscape(scenario, lands[0])
-    if kind in STUDIES:
-        STUDIES[kind].check(scenario, lands)
+    check_kind(scenario, lands)
+    return scenario
+
+
+def check_kind(scenario: Scenario, landscapes) -> None:
+    """What the scenario's kind requires of it, its work and memory bounds included."""
+    from .studies import STUDIES
+
+    if scenario.kind in STUDIES:
+        STUDIES[scenario.kind].check(scenario, landscapes)
     else:
         from .experiment import check_budget
 
-        check_budget(scenario, lands[0])
-    return scenario
+        check_budget(scenario, landscapes[0])
 
 
 def read_settings(cls, table: dict, where: str):
