@@ -171,31 +171,29 @@ def run(landscape, optimizer, x0, steps: int, *, rng: np.random.Generator | None
     return Trajectory(np.array(xs), np.array(vs), np.array(gs), div, step, last)
 
 
+def _replay(traj: Trajectory, watch):
+    """Feed every stored step of an unthinned trajectory to a watch; its result."""
+    if traj.step is not None:
+        raise LandscapeError("a thinned trajectory lacks steps: measure it with a watch during run()")
+    for k in range(traj.x.shape[0]):
+        watch.update(k, traj.x[k], traj.grad_norm[k], traj.diverged_step)
+    return watch.result
+
+
 def escape_step(traj: Trajectory, centre, radius: float) -> np.ndarray:
     """First step at which each run is outside the ball |x - centre| <= radius after
-    having been inside it; -1 if it never entered or never left. Shape (B,)."""
-    d = np.linalg.norm(traj.x - np.asarray(centre), axis=-1)
-    inside = d <= radius
-    entered = inside.any(axis=0)
-    first_in = inside.argmax(axis=0)
-    k = np.arange(d.shape[0])[:, None]
-    out = (k > first_in) & ~inside
-    out &= ~np.isnan(d) | (k == traj.diverged_step)  # leaving by divergence counts
-    left = out.any(axis=0) & entered
-    return np.where(left, out.argmax(axis=0), -1)
+    having been inside it; -1 if it never entered or never left. Shape (B,).
+    (EscapeWatch replayed over the stored steps.)"""
+    return _replay(traj, EscapeWatch(traj.x.shape[1], centre, radius))
 
 
 def stall_steps(traj: Trajectory, threshold: float, minima=None, radius: float = 0.0) -> np.ndarray:
     """Number of iterates with |grad f| < threshold, per run (B,).
 
     Iterates within ``radius`` of any of ``minima`` (m, n) are not counted: a
-    small gradient there is convergence, not a stall.
+    small gradient there is convergence, not a stall. (StallWatch replayed.)
     """
-    small = traj.grad_norm < threshold
-    if minima is not None and len(minima):
-        d = np.linalg.norm(traj.x[:, :, None, :] - np.asarray(minima), axis=-1).min(-1)
-        small &= ~(d <= radius)
-    return np.count_nonzero(small, axis=0)
+    return _replay(traj, StallWatch(traj.x.shape[1], threshold, minima, radius))
 
 
 @dataclass(frozen=True, eq=False)

@@ -255,9 +255,8 @@ def load(path) -> Scenario:
         if len(kw["eps"]) > 1000:
             raise LandscapeError(f"{src}: [escape] eps: at most 1000 values, got {len(kw['eps'])}")
     radius = kw.get("radius", Scenario.radius)
-    for key in ("eps", "stable_offset"):
-        values = kw.get(key, ())
-        if any(v >= radius for v in (values if isinstance(values, tuple) else (values,))):
+    for key, values in (("eps", kw.get("eps", ())), ("stable_offset", (kw.get("stable_offset", 0.0),))):
+        if any(v >= radius for v in values):
             raise LandscapeError(f"{src}: [escape] {key}: must be below radius = {radius:g} (the sweep "
                                  "starts inside the ball it measures the escape from)")
     if "centre" in esc:

@@ -2,7 +2,7 @@
 
 import math
 
-from .base import Landscape
+from .base import MAX_MAGNITUDE, Landscape
 from .classic import Himmelblau, MonkeySaddle, MullerBrown, Rosenbrock, Saddle2D, SixHumpCamel
 from .linear_net import LinearNet
 from .mlp import MLPLoss
@@ -60,10 +60,6 @@ def build(family: str, params: dict | None = None, where: str = "") -> Landscape
         return cls(**kwargs)
     except LandscapeError as err:
         raise LandscapeError(f"{prefix}{err}") from None
-
-
-MAX_MAGNITUDE = 1e100
-"""The largest |number| a family parameter may have."""
 
 
 def _finite(value: float, what: str) -> float:

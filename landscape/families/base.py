@@ -24,6 +24,10 @@ from ..errors import LandscapeError
 MAX_DIM = 4096
 """The largest dimension a landscape with dense Hessians may have."""
 
+MAX_MAGNITUDE = 1e100
+"""The largest |number| a family parameter (or a polynomial's coefficient) may have: the
+formulas square and cube their parameters, and beyond this double precision overflows."""
+
 
 class Landscape:
     """Base class of the families: subclasses are frozen dataclasses.

@@ -14,15 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import LandscapeError
-from .base import MAX_DIM, Landscape, points
+from .base import MAX_DIM, MAX_MAGNITUDE, Landscape, points
 
 KINDS = ("coercive", "gaussian", "kostlan")
 MAX_DEGREE = 64
 """The largest total degree of a term."""
-
-MAX_COEFFICIENT = 1e100
-"""The largest |coefficient| of a term."""
-
 
 def _short(value, limit: int = 80) -> str:
     text = repr(value)
@@ -106,9 +102,9 @@ class Polynomial(Landscape):
             if not ok or not math.isfinite(term[1]):
                 raise LandscapeError(f"polynomial: term {i + 1} must be [[e1, ..., eN], coefficient] with "
                                      f"non-negative integer exponents and a finite number, got {_short(term)}")
-            if abs(term[1]) > MAX_COEFFICIENT:
+            if abs(term[1]) > MAX_MAGNITUDE:
                 raise LandscapeError(f"polynomial: term {i + 1}: coefficient {term[1]:g} is too large (at most "
-                                     f"{MAX_COEFFICIENT:.0e}: rescale the polynomial, which moves no critical point)")
+                                     f"{MAX_MAGNITUDE:.0e}: rescale the polynomial, which moves no critical point)")
             if len(term[0]) > MAX_DIM:
                 raise LandscapeError(f"polynomial: term {i + 1} has {len(term[0])} exponents; at most {MAX_DIM} "
                                      "variables")
