@@ -1,26 +1,61 @@
 """landscape: optimisation landscapes, their critical points, and gradient descent near saddles.
 
-The public API; every name here is importable without matplotlib (figures are in
-landscape.figures) and without scipy until a search is run.
+The public API. Names are imported lazily (PEP 562 ``__getattr__``): ``import
+landscape`` costs nothing, and the command line starts without numpy, scipy
+or matplotlib. Figures are in ``landscape.figures``; scenario kinds in
+``landscape.studies``.
 """
 
-from .critical import CriticalPoint, CriticalSet, Survey, find_critical_points, survey
-from .dynamics import (Escape, Trajectory, escape_step, first_arrival, iterate, measure_escape,
-                       quadratic_escape, rate_sweep, run, stall_steps)
-from .errors import LandscapeError
-from .families import LANDSCAPES, Landscape, build
-from .optim import (OPTIMIZERS, Optimizer, adam, chain, dropout_gd, gd, heavy_ball, negative_curvature,
-                    nesterov, newton, noisy_gd, perturbed_gd, saddle_free_newton, scale)
-from .spectrum import Spectrum, classify_eigenvalues, spectrum
-from .theory import (linear_recurrence, linearised_iterate, predicted_escape, predicted_escape_step,
-                     stability_bound, stability_bounds)
+from __future__ import annotations
 
-__all__ = [
-    "LANDSCAPES", "OPTIMIZERS", "CriticalPoint", "CriticalSet", "Escape", "Landscape", "LandscapeError",
-    "Optimizer", "Spectrum", "Trajectory", "adam", "build", "chain", "classify_eigenvalues",
-    "dropout_gd", "escape_step", "find_critical_points", "first_arrival", "gd", "heavy_ball", "iterate",
-    "linear_recurrence", "linearised_iterate", "measure_escape", "negative_curvature", "nesterov", "newton",
-    "noisy_gd", "perturbed_gd", "predicted_escape", "predicted_escape_step", "quadratic_escape",
-    "rate_sweep", "run", "saddle_free_newton", "scale", "spectrum", "stability_bound", "stability_bounds",
-    "stall_steps", "Survey", "survey",
-]
+import importlib
+from typing import TYPE_CHECKING
+
+_WHERE = {
+    "CriticalPoint": "critical", "CriticalSet": "critical", "Survey": "critical",
+    "find_critical_points": "critical", "survey": "critical",
+    "Escape": "dynamics", "Trajectory": "dynamics", "escape_step": "dynamics", "first_arrival": "dynamics",
+    "iterate": "dynamics", "measure_escape": "dynamics", "quadratic_escape": "dynamics",
+    "rate_sweep": "dynamics", "run": "dynamics", "stall_steps": "dynamics",
+    "LandscapeError": "errors",
+    "LANDSCAPES": "families", "Landscape": "families", "build": "families",
+    "OPTIMIZERS": "optim", "Optimizer": "optim", "OptimizerSpec": "optim", "adam": "optim", "chain": "optim",
+    "dropout_gd": "optim", "gd": "optim", "heavy_ball": "optim", "negative_curvature": "optim",
+    "nesterov": "optim", "newton": "optim", "noisy_gd": "optim", "perturbed_gd": "optim",
+    "saddle_free_newton": "optim", "scale": "optim",
+    "PointReport": "spectrum", "Spectrum": "spectrum", "classify_eigenvalues": "spectrum",
+    "inspect_point": "spectrum", "spectrum": "spectrum",
+    "linear_recurrence": "theory", "linearised_iterate": "theory", "predicted_escape": "theory",
+    "predicted_escape_step": "theory", "stability_bound": "theory", "stability_bounds": "theory",
+    "stream": "seeds",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'landscape' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
+    from .critical import CriticalPoint, CriticalSet, Survey, find_critical_points, survey  # noqa: F401
+    from .dynamics import (Escape, Trajectory, escape_step, first_arrival, iterate, measure_escape,  # noqa: F401
+                           quadratic_escape, rate_sweep, run, stall_steps)
+    from .errors import LandscapeError  # noqa: F401
+    from .families import LANDSCAPES, Landscape, build  # noqa: F401
+    from .optim import (OPTIMIZERS, Optimizer, OptimizerSpec, adam, chain, dropout_gd, gd,  # noqa: F401
+                        heavy_ball, negative_curvature, nesterov, newton, noisy_gd, perturbed_gd,
+                        saddle_free_newton, scale)
+    from .seeds import stream  # noqa: F401
+    from .spectrum import PointReport, Spectrum, classify_eigenvalues, inspect_point, spectrum  # noqa: F401
+    from .theory import (linear_recurrence, linearised_iterate, predicted_escape,  # noqa: F401
+                         predicted_escape_step, stability_bound, stability_bounds)

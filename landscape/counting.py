@@ -442,6 +442,11 @@ class MinimumCurves:
     theta_fit: float
 
     @property
+    def theta_limit(self) -> float:
+        """The large-n rate ln(3)/4 of Dean and Majumdar (2006)."""
+        return THETA_GOE
+
+    @property
     def log_p_coin(self) -> np.ndarray:
         return -np.asarray(self.dims) * math.log(2)
 
@@ -538,12 +543,12 @@ class LandscapeCount:
         return out
 
 
-def count_landscape(landscape, *, starts: int, seed: int = 0,
+def count_landscape(landscape, *, starts: int, seed: int = 0, jobs: int = 1,
                     progress: Callable[[int], None] | None = None) -> LandscapeCount:
     """Find, classify and count the critical points of ``landscape`` in its domain."""
     from .critical import find_critical_points
 
-    found = find_critical_points(landscape, starts=starts, seed=seed, progress=progress)
+    found = find_critical_points(landscape, starts=starts, seed=seed, jobs=jobs, progress=progress)
     return LandscapeCount(landscape=landscape, critical=found, estimated_total=found.estimated_total,
                           estimated_total_ci=found.estimated_total_ci)
 
@@ -605,11 +610,12 @@ class CountCritical:
 
 def count_critical(dim: int, model: str = "signs", *, enumerate_all: bool = False,
                    samples: int = 100_000, seed: int = 0, landscape=None, starts: int = 4096,
-                   curves: bool = False, curves_max: int = 30, progress=None) -> CountCritical:
+                   curves: bool = False, curves_max: int = 30, jobs: int = 1, progress=None) -> CountCritical:
     """Count critical points by index in ``dim`` dimensions under one model, or on a landscape.
 
     ``progress(label, total)`` (optional) returns a callable taking the work done
-    since its last call; it is asked for each phase that takes time.
+    since its last call; it is asked for each phase that takes time. ``jobs`` worker
+    processes search a landscape (the counts do not depend on it).
     """
     if model not in MODELS:
         raise LandscapeError(f"unknown model {model!r}; expected one of {', '.join(MODELS)}")
@@ -648,7 +654,7 @@ def count_critical(dim: int, model: str = "signs", *, enumerate_all: bool = Fals
         ensemble = sample_ensemble(model, dim, samples, seed,
                                    phase(f"sampling {model} matrices", samples))
     if landscape is not None:
-        found = count_landscape(landscape, starts=starts, seed=seed,
+        found = count_landscape(landscape, starts=starts, seed=seed, jobs=jobs,
                                 progress=phase("searching for critical points", starts))
     if model == "goe" or landscape is not None or curves:
         if dim <= GOE_INDEX_EXACT_MAX_DIM:

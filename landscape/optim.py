@@ -16,6 +16,8 @@ closed form.
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -326,3 +328,51 @@ OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
     "negative-curvature": negative_curvature,
     "adam": adam,
 }
+
+DEFAULTS: dict[str, dict[str, float]] = {
+    name: {p.name: p.default for p in inspect.signature(make).parameters.values()}
+    for name, make in OPTIMIZERS.items()}
+"""Each optimizer's settings with their defaults (read once from the constructors' keywords)."""
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer by registry name with the settings given (e.g. eta), built once.
+
+    ``settings`` holds only what was given (it is what a scenario file and
+    results.json show); ``get`` and ``eta`` fall back to the optimizer's
+    default. Building checks every setting's range, so a bad spec fails here.
+    """
+
+    name: str
+    settings: dict = field(default_factory=dict)
+    optimizer: Optimizer = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.name not in OPTIMIZERS:
+            raise LandscapeError(f"unknown optimizer {self.name!r}; expected one of {', '.join(OPTIMIZERS)}")
+        unknown = [k for k in self.settings if k not in DEFAULTS[self.name]]
+        if unknown:
+            raise LandscapeError(f"unknown setting {unknown[0]!r} for {self.name} "
+                                 f"(settings: {', '.join(DEFAULTS[self.name])})")
+        object.__setattr__(self, "optimizer", OPTIMIZERS[self.name](**self.settings))
+
+    def get(self, key: str, default: float | None = None) -> float | None:
+        """The setting ``key``: as given, else the optimizer's default, else ``default``."""
+        value = self.settings.get(key, DEFAULTS[self.name].get(key, default))
+        return None if value is None else float(value)
+
+    @property
+    def eta(self) -> float:
+        """The step size (every optimizer has one)."""
+        return float(self.get("eta"))
+
+    def with_settings(self, **changes) -> "OptimizerSpec":
+        """The same optimizer with some settings replaced (checked and built again)."""
+        return OptimizerSpec(self.name, {**self.settings, **changes})
+
+    @property
+    def label(self) -> str:
+        extra = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                          for k, v in self.settings.items())
+        return f"{self.name} ({extra})" if extra else self.name

@@ -9,32 +9,19 @@ top-level ``scenarios/`` folder, installed as ``landscape/scenarios``.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import LandscapeError
+from .figures import FORMATS
+from .optim import OptimizerSpec
 
-FIGURES = ("landscape", "eigen-components", "loss", "escape")
-FORMATS = ("png", "pdf", "svg")
+__all__ = ["FORMATS", "OptimizerSpec", "Scenario", "builtin_names", "describe_builtin", "load", "loads", "resolve"]
+
 MAX_RUN_STARTS = 1000
 """The most [run] starts of a trajectories scenario: each run is a path, a curve and a table row."""
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    """An optimizer by registry name with its settings (e.g. eta)."""
-
-    name: str
-    settings: dict = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        extra = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                          for k, v in self.settings.items())
-        return f"{self.name} ({extra})" if extra else self.name
 
 
 @dataclass(frozen=True)
@@ -55,14 +42,13 @@ class Scenario:
     bound: float = 1e6
     starts: tuple[tuple[float, ...], ...] = ()
     optimizers: tuple[OptimizerSpec, ...] = (OptimizerSpec("gd", {"eta": 0.1}),)
-    radius: float = 0.1
-    stall_threshold: float = 1e-3
-    eps: tuple[float, ...] = tuple(10.0 ** -k for k in range(1, 13))
-    stable_offset: float = 0.05
-    centre: tuple[float, ...] | None = None
-    figures: tuple[str, ...] = FIGURES
+    figures: tuple[str, ...] | None = None
+    """The figures to draw ([figures] make); None: every figure the kind can draw."""
     formats: tuple[str, ...] = ("png",)
     source: str = ""
+    jobs: int = 1
+    """Worker processes for the critical-point searches (--jobs; not a file key: the results
+    do not depend on it)."""
 
     def build_landscape(self):
         from .families import build
@@ -77,7 +63,7 @@ class Scenario:
         return [build(fam, params, where=f"{self.source}: [landscape]" + (f" {i + 1}" if len(tables) > 1 else ""))
                 for i, (fam, params) in enumerate(tables)]
 
-    def with_overrides(self, *, seed=None, eta=None, steps=None, formats=None) -> "Scenario":
+    def with_overrides(self, *, seed=None, eta=None, steps=None, formats=None, jobs=None) -> "Scenario":
         """The same scenario with command-line overrides applied (and checked)."""
         where = "command line"
         changes = {}
@@ -89,10 +75,14 @@ class Scenario:
             eta = _number(eta, f"{where}: --eta", positive=True)
             from .studies import STUDIES
 
-            if not getattr(STUDIES.get(self.kind), "takes_eta", True):
+            if not STUDIES[self.kind].takes_eta:
                 raise LandscapeError(f"{where}: --eta does not apply to {self.kind}: it sweeps the step size")
-            changes["optimizers"] = tuple(
-                dataclasses.replace(o, settings={**o.settings, "eta": eta}) for o in self.optimizers)
+            try:
+                changes["optimizers"] = tuple(o.with_settings(eta=eta) for o in self.optimizers)
+            except LandscapeError as err:
+                raise LandscapeError(f"{where}: --eta: {err}") from None
+        if jobs is not None:
+            changes["jobs"] = _int(jobs, f"{where}: --jobs", minimum=1)
         if formats is not None:
             changes["formats"] = choices(formats, FORMATS, f"{where}: --format")
         scenario = dataclasses.replace(self, **changes)
@@ -112,8 +102,16 @@ def builtin_dir() -> Path:
     raise LandscapeError("the built-in scenarios are missing from this installation")
 
 
+def scenario_dirs() -> list[Path]:
+    """The built-in folder, then the folders of registered studies (studies.register)."""
+    from .studies import SCENARIO_DIRS
+
+    return [builtin_dir()] + [d for d in SCENARIO_DIRS if d.is_dir()]
+
+
 def builtin_names() -> list[str]:
-    return sorted(p.stem for p in builtin_dir().glob("*.toml"))
+    """Every scenario name `landscape run NAME` accepts, sorted (the first folder wins a clash)."""
+    return sorted({p.stem for d in scenario_dirs() for p in d.glob("*.toml")})
 
 
 def resolve(name_or_path: str) -> Path:
@@ -123,25 +121,28 @@ def resolve(name_or_path: str) -> Path:
         if not path.is_file():
             raise LandscapeError(f"{name_or_path}: no such scenario file")
         return path
-    candidate = builtin_dir() / f"{name_or_path}.toml"
-    if not candidate.is_file():
-        raise LandscapeError(
-            f"unknown scenario {name_or_path!r}; built-in: {', '.join(builtin_names())}")
-    return candidate
+    for folder in scenario_dirs():
+        candidate = folder / f"{name_or_path}.toml"
+        if candidate.is_file():
+            return candidate
+    raise LandscapeError(f"unknown scenario {name_or_path!r}; built-in: {', '.join(builtin_names())}")
 
 
-def describe_builtin() -> list[tuple[str, str]]:
-    """(name, description) of every built-in scenario."""
-    return [(name, load(resolve(name)).description) for name in builtin_names()]
+def describe_builtin() -> list[tuple[str, str, str]]:
+    """(name, description, kind) of every built-in scenario."""
+    out = []
+    for name in builtin_names():
+        s = load(resolve(name))
+        out.append((name, s.description, s.kind))
+    return out
 
 
 # --- loading and validation ---------------------------------------------------
 
-_SECTIONS = {
-    "": {"name", "description", "kind", "seed", "landscape", "critical", "run", "escape", "figures"},
+_COMMON = {
+    "": {"name", "description", "kind", "seed", "landscape", "critical", "run", "figures"},
     "critical": {"starts", "domain"},
     "run": {"steps", "bound", "starts", "optimizers"},
-    "escape": {"radius", "stall_threshold", "eps", "stable_offset", "centre"},
     "figures": {"make", "format"},
 }
 
@@ -159,39 +160,51 @@ def load(path) -> Scenario:
         raise LandscapeError(f"{src}: not valid TOML: {err}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise LandscapeError(f"{src}: cannot read: {err}") from None
+    return loads(data, src, default_name=path.stem)
 
+
+def loads(data: dict, src: str = "<scenario>", default_name: str | None = None) -> Scenario:
+    """A validated Scenario from the parsed TOML ``data`` (what ``load`` reads from a file);
+    ``src`` names it in errors and ``default_name`` is the name when it has no name key."""
     from .studies import STUDIES
 
     kind = _string(data.get("kind", "trajectories"), f"{src}: kind")
-    if kind != "trajectories" and kind not in STUDIES:
-        raise LandscapeError(f"{src}: kind: unknown value {kind!r}; expected one of "
-                             f"trajectories, {', '.join(STUDIES)}")
-    sections = {**_SECTIONS, "": _SECTIONS[""] | ({kind} if kind in STUDIES else set())}
+    if kind not in STUDIES:
+        raise LandscapeError(f"{src}: kind: unknown value {kind!r}; expected one of {', '.join(STUDIES)}")
+    study = STUDIES[kind]
+    own = [s for s in (kind, *study.aliases) if s in data]
+    if len(own) > 1:
+        raise LandscapeError(f"{src}: [{own[0]}] and [{own[1]}] are the same section; give one of them")
+    section = own[0] if own else kind
+    others = {s: k for k, st in STUDIES.items() if k != kind for s in (k, *st.aliases)}
+    for key in data:
+        if key in others and key not in _COMMON[""]:
+            raise LandscapeError(f"{src}: [{key}]: not used by kind {kind}; its settings go in [{kind}]")
+        if key not in _COMMON[""] and key not in (kind, *study.aliases):
+            allowed = sorted(_COMMON[""] | {kind})
+            raise LandscapeError(f"{src}: unknown key {key!r}; expected one of {', '.join(allowed)}")
+
     tables = data.get("landscape", {})
     if isinstance(tables, list) and tables and all(isinstance(t, dict) for t in tables):
-        if not getattr(STUDIES.get(kind), "many_landscapes", False):
-            many = ", ".join(k for k, m in STUDIES.items() if m.many_landscapes)
+        if not study.many_landscapes:
+            many = ", ".join(k for k, st in STUDIES.items() if st.many_landscapes)
             raise LandscapeError(f"{src}: [[landscape]]: only kind {many} takes several landscapes")
     elif not isinstance(tables, dict):
         raise LandscapeError(f"{src}: [landscape] must be a table")
     else:
         tables = [tables]
-    for section in ("critical", "run", "escape", "figures", kind):
-        if not isinstance(data.get(section, {}), dict):
-            raise LandscapeError(f"{src}: [{section}] must be a table")
-    if kind in STUDIES:  # keys only the trajectories kind reads would be silently ignored
-        for section, key in (("escape", None), ("run", "starts"), ("figures", "make")):
-            table = data.get(section, {})
-            if (key is None and table) or (key is not None and key in table):
-                what = f"[{section}]" + (f" {key}" if key else "")
-                raise LandscapeError(f"{src}: {what}: not used by kind {kind}; its settings go in [{kind}]")
-    for section, allowed in sections.items():
-        table = data if section == "" else data.get(section, {})
-        where = f"{src}: [{section}]" if section else src
-        for key in table:
+    for name in ("critical", "run", "figures", section):
+        if not isinstance(data.get(name, {}), dict):
+            raise LandscapeError(f"{src}: [{name}] must be a table")
+    if not study.takes_starts and "starts" in data.get("run", {}):
+        raise LandscapeError(f"{src}: [run] starts: not used by kind {kind}; its settings go in [{kind}]")
+    for name, allowed in _COMMON.items():
+        if not name:
+            continue
+        for key in data.get(name, {}):
             if key not in allowed:
                 raise LandscapeError(
-                    f"{where}: unknown key {key!r}; expected one of {', '.join(sorted(allowed))}")
+                    f"{src}: [{name}]: unknown key {key!r}; expected one of {', '.join(sorted(allowed))}")
 
     kw: dict = {"source": src}
     from .outdir import safe_name
@@ -199,7 +212,7 @@ def load(path) -> Scenario:
     if "name" in data:
         kw["name"] = safe_name(_string(data["name"], f"{src}: name"), f"{src}: name")
     else:  # the results folder is named after the file
-        kw["name"] = safe_name(path.stem, f"{src}: the file name (or a name key)")
+        kw["name"] = safe_name(default_name or "", f"{src}: the file name (or a name key)")
     if "description" in data:
         kw["description"] = _string(data["description"], f"{src}: description")
     if "seed" in data:
@@ -239,37 +252,13 @@ def load(path) -> Scenario:
         if not kw["optimizers"]:
             raise LandscapeError(f"{src}: [run] optimizers: expected at least one optimizer")
 
-    esc = data.get("escape", {})
-    for key in ("radius", "stall_threshold"):
-        if key in esc:
-            kw[key] = _number(esc[key], f"{src}: [escape] {key}", positive=True)
-    if "stable_offset" in esc:
-        kw["stable_offset"] = _number(esc["stable_offset"], f"{src}: [escape] stable_offset",
-                                      minimum=0.0)
-    if "eps" in esc:
-        kw["eps"] = tuple(_number(e, f"{src}: [escape] eps", positive=True)
-                          for e in _list(esc["eps"], f"{src}: [escape] eps"))
-        if not kw["eps"]:
-            raise LandscapeError(f"{src}: [escape] eps: expected a non-empty list (leave the key out for "
-                                 "the default sweep)")
-        if len(kw["eps"]) > 1000:
-            raise LandscapeError(f"{src}: [escape] eps: at most 1000 values, got {len(kw['eps'])}")
-    radius = kw.get("radius", Scenario.radius)
-    for key, values in (("eps", kw.get("eps", ())), ("stable_offset", (kw.get("stable_offset", 0.0),))):
-        if any(v >= radius for v in values):
-            raise LandscapeError(f"{src}: [escape] {key}: must be below radius = {radius:g} (the sweep "
-                                 "starts inside the ball it measures the escape from)")
-    if "centre" in esc:
-        kw["centre"] = tuple(_numbers(esc["centre"], f"{src}: [escape] centre"))
-
     figs = data.get("figures", {})
     if "make" in figs:
-        kw["figures"] = choices(figs["make"], FIGURES, f"{src}: [figures] make")
+        kw["figures"] = choices(figs["make"], tuple(study.FIGURES), f"{src}: [figures] make")
     if "format" in figs:
         kw["formats"] = choices(figs["format"], FORMATS, f"{src}: [figures] format")
 
-    if kind in STUDIES:
-        kw["settings"] = read_settings(STUDIES[kind].Settings, data.get(kind, {}), f"{src}: [{kind}]")
+    kw["settings"] = read_settings(study.Settings, data.get(section, {}), f"{src}: [{section}]")
     scenario = Scenario(**kw)
     lands = scenario.build_landscapes()
     check_against_landscape(scenario, lands[0])
@@ -281,23 +270,19 @@ def check_kind(scenario: Scenario, landscapes) -> None:
     """What the scenario's kind requires of it, its work and memory bounds included."""
     from .studies import STUDIES
 
-    if scenario.kind in STUDIES:
-        STUDIES[scenario.kind].check(scenario, landscapes)
-    else:
-        from .experiment import check_budget
-
-        check_budget(scenario, landscapes[0])
+    STUDIES[scenario.kind].check(scenario, landscapes)
 
 
 def read_settings(cls, table: dict, where: str):
     """A study's Settings dataclass from its TOML table: each key checked against the
-    field's type (float, int, str, or a tuple of them); ranges by cls.__post_init__."""
+    field's type (float, int, str, a tuple of them, or one of those or None); ranges by
+    cls.__post_init__, whose message starts with the key."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kw = {}
     for key, value in table.items():
         if key not in fields:
             raise LandscapeError(f"{where}: unknown key {key!r}; expected one of {', '.join(fields)}")
-        kind = str(fields[key].type)
+        kind = str(fields[key].type).removesuffix(" | None")
         what = f"{where} {key}"
         if kind.startswith("tuple"):
             item = "int" if "int" in kind else "float"
@@ -314,22 +299,18 @@ def read_settings(cls, table: dict, where: str):
     try:
         return cls(**kw)
     except LandscapeError as err:
-        raise LandscapeError(f"{where}: {err}") from None
+        text = str(err)
+        keyed = text.split(":", 1)[0] in fields  # "eps: ..." reads as "[section] eps: ..."
+        raise LandscapeError(f"{where}{' ' if keyed else ': '}{text}") from None
 
 
 def check_against_landscape(scenario: Scenario, landscape) -> None:
-    """Dimensions of starts, centre and domain must match the landscape."""
+    """Dimensions of the starts and the domain must match the landscape."""
     src, n = scenario.source, landscape.dim
-    if scenario.kind == "trajectories" and landscape.manifold != "euclidean":
-        raise LandscapeError(f"{src}: [landscape]: {landscape.name} lives on a {landscape.manifold}; the trajectories "
-                             "kind runs optimizers in R^n (use landscape critical for its critical points)")
     for i, p in enumerate(scenario.starts):
         if len(p) != n:
             raise LandscapeError(
                 f"{src}: [run] starts: point {i + 1} has {len(p)} coordinates, expected {n}")
-    if scenario.centre is not None and len(scenario.centre) != n:
-        raise LandscapeError(
-            f"{src}: [escape] centre: has {len(scenario.centre)} coordinates, expected {n}")
     if scenario.domain is not None:
         from .critical import check_domain
 
@@ -340,7 +321,8 @@ def check_against_landscape(scenario: Scenario, landscape) -> None:
 
 
 def _optimizer(value, where: str) -> OptimizerSpec:
-    from .optim import OPTIMIZERS
+    """An OptimizerSpec from a table {name = "gd", eta = 0.1}: built (and so checked) once."""
+    from .optim import DEFAULTS, OPTIMIZERS
 
     if not isinstance(value, dict) or "name" not in value:
         raise LandscapeError(f"{where}: expected a table with a name, e.g. {{name = \"gd\", eta = 0.1}}")
@@ -348,17 +330,15 @@ def _optimizer(value, where: str) -> OptimizerSpec:
     name = _string(settings.pop("name"), f"{where}: name")
     if name not in OPTIMIZERS:
         raise LandscapeError(f"{where}: unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
-    allowed = inspect.signature(OPTIMIZERS[name]).parameters
     for key, v in settings.items():
-        if key not in allowed:
+        if key not in DEFAULTS[name]:
             raise LandscapeError(
-                f"{where}: unknown setting {key!r} for {name} (settings: {', '.join(allowed)})")
+                f"{where}: unknown setting {key!r} for {name} (settings: {', '.join(DEFAULTS[name])})")
         settings[key] = _number(v, f"{where}: {name} {key}")
     try:
-        OPTIMIZERS[name](**settings)  # each optimizer checks its own ranges
+        return OptimizerSpec(name, settings)  # each optimizer checks its own ranges
     except LandscapeError as err:
         raise LandscapeError(f"{where}: {name}: {err}") from None
-    return OptimizerSpec(name, settings)
 
 
 # --- small typed readers: each returns the value or raises naming `where` -------

@@ -179,3 +179,39 @@ def classify_hessians(hessians, rtol: float = RTOL, scale=None):
     """Index, kind and tolerance like ``classify_eigenvalues``, via ``hessian_inertia``."""
     n_neg, n_zero, n_pos, tol = hessian_inertia(hessians, rtol, scale)
     return n_neg, kind_of(n_neg, n_zero, n_pos), tol
+
+
+CRITICAL_RTOL = 1e-8
+"""``inspect_point`` calls a point critical when |grad f| <= CRITICAL_RTOL * max(1, max |H_ij|)."""
+
+
+@dataclass(frozen=True, eq=False)
+class PointReport:
+    """What a landscape is at one point: value, gradient (n,), Hessian (n, n), its Spectrum,
+    and whether the gradient vanishes there (``is_critical``, against ``critical_tol``)."""
+
+    x: np.ndarray
+    value: float
+    gradient: np.ndarray
+    hessian: np.ndarray
+    spectrum: Spectrum
+    is_critical: bool
+    critical_tol: float
+
+    def to_dict(self) -> dict:
+        s = self.spectrum
+        return {"x": self.x, "value": self.value, "gradient": self.gradient, "hessian": self.hessian,
+                "eigenvalues": s.eigenvalues, "eigenvectors": s.eigenvectors.T, "index": int(s.n_neg),
+                "kind": str(s.kind), "zero_tol": float(s.tol), "is_critical": self.is_critical,
+                "critical_tol": self.critical_tol}
+
+
+def inspect_point(landscape, x, rtol: float = RTOL) -> PointReport:
+    """Value, gradient, Hessian, eigen-decomposition and classification of ``landscape`` at
+    ``x`` (n,): the Riemannian ones on a manifold (x is first projected onto it).
+    Eigenvalues within rtol * max |lambda| of zero count as zero."""
+    x = landscape.project(np.asarray(x, dtype=float))
+    H = landscape.hess(x)
+    g = landscape.grad(x)
+    tol = CRITICAL_RTOL * max(1.0, float(np.abs(H).max()))
+    return PointReport(x, float(landscape.value(x)), g, H, spectrum(H, rtol), bool(np.linalg.norm(g) <= tol), tol)

@@ -197,7 +197,7 @@ BAD_RUNS = [
     (["inspect", "pspin", "--at", "0,0,0"], "no projection"),
     (["critical", "separable", "--dim", "0"], "--dim must be a positive integer"),
     (["critical", "separable", "--starts", "0"], "starts must be a positive integer"),
-    (["critical", "separable", "--jobs", "0"], "jobs must be a positive integer"),
+    (["critical", "separable", "--jobs", "0"], "0 is not in the range x>=1"),
     (["critical", "separable", "--batch", "-4"], "batch must be a positive integer"),
     (["critical", "separable", "--batch", "0"], "batch must be a positive integer"),
     (["critical", "pspin", "-p", "p=5"], "p must be 2, 3 or 4"),

@@ -232,7 +232,7 @@ def test_perturbed_gd_escapes_from_an_exact_start_on_the_stable_manifold():
                                          ("heavy-ball", 0.3)])
 def test_the_learning_rate_boundary_is_measured_within_the_grid_spacing(method, beta):
     from landscape.optim import chain, scale, trace
-    from landscape.studies.stability import boundary
+    from landscape.studies.lr_stability import boundary
 
     land = build("quadratic", {"eigenvalues": [0.3, 1.0, 5.0], "seed": 2})
     bound = stability_bounds(5.0, beta)[method]

@@ -49,13 +49,13 @@ def no_computation(monkeypatch):
     """Every entry point of the numerics fails the test if called: a refusal must come first."""
     import landscape.counting
     import landscape.critical
-    import landscape.experiment
+    import landscape.studies
 
     def computed(*a, **k):
         raise AssertionError("the computation started before the refusal")
 
     for module, name in ((landscape.critical, "survey"), (landscape.critical, "find_critical_points"),
-                         (landscape.experiment, "run_scenario"), (landscape.experiment, "run_study"),
+                         (landscape.studies, "run"),
                          (landscape.counting, "count_critical")):
         monkeypatch.setattr(module, name, computed)
 
@@ -106,9 +106,9 @@ def test_only_folders_the_tool_wrote_are_replaced(tmp_path, monkeypatch):
     (out / "mine").mkdir(parents=True)
     (out / "mine" / "notes.txt").write_text("keep me")
     with monkeypatch.context() as m:  # refused before the computation, not after it
-        import landscape.experiment
+        import landscape.studies
 
-        m.setattr(landscape.experiment, "run_scenario", lambda *a, **k: pytest.fail("computed first"))
+        m.setattr(landscape.studies, "run", lambda *a, **k: pytest.fail("computed first"))
         result = invoke(["run", scenario, "--out", out])
     assert_refused(result, "a folder this tool did not write")
     assert (out / "mine" / "notes.txt").read_text() == "keep me"

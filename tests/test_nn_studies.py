@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from landscape.cli import cli
-from landscape.experiment import run_study
+from landscape.studies import run as run_study
 from landscape.report import write_scenario
 from landscape.scenario import load, resolve
 

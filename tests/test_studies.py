@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from landscape import LandscapeError, build
 from landscape.cli import cli
 from landscape.dynamics import first_arrival, run
-from landscape.experiment import run_study
+from landscape.studies import run as run_study
 from landscape.optim import ball, gd, perturbed_gd
 from landscape.outdir import MARKER
 from landscape.report import write_scenario
@@ -219,7 +219,7 @@ BASE = '[landscape]\nfamily = "quadratic"\neigenvalues = [1.0, 2.0]\n[run]\nopti
 
 @pytest.mark.parametrize("text,message", [
     ('kind = "poster"\n' + BASE, "kind: unknown value 'poster'"),
-    ('kind = "lr-stability"\n' + BASE + "[lr-stability]\nspan = 0.5\n", "[lr-stability]: span: expected a number above 1"),
+    ('kind = "lr-stability"\n' + BASE + "[lr-stability]\nspan = 0.5\n", "[lr-stability] span: expected a number above 1"),
     ('kind = "lr-stability"\n' + BASE + "[lr-stability]\ncolour = 1\n", "unknown key 'colour'"),
     ('kind = "lr-stability"\n' + BASE + "[lr-stability]\netas = 2.5\n", "etas: expected an integer"),
     ('kind = "lr-stability"\n[landscape]\nfamily = "saddle-2d"\n', 'needs family = "quadratic"'),

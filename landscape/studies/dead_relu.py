@@ -23,9 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .common import check_budget, num, point_cost, require, step_work, ticker
+from .base import Smoke, header
+from ..seeds import stream
+from ..figures import dead_relu as figures
 
-many_landscapes = False
-takes_eta = False
+MANY_LANDSCAPES = False
+TAKES_ETA = False
 
 
 @dataclass(frozen=True)
@@ -67,19 +70,27 @@ def _dead(land, theta) -> np.ndarray:
 
 
 def _gd(land, theta0, eta, steps: int, tick, record: bool = False):
-    """GD from theta0 (..., n) with step eta (broadcastable): final theta, loss and dead units;
-    with ``record`` also the loss, the dead mask and theta at every step."""
-    theta = theta0.copy()
+    """Plain GD, theta <- theta - eta grad f, from theta0 (B, n) through dynamics.iterate,
+    with eta a number or a (B, 1) column (one step size per run, all in one batch).
+
+    Returns the final theta (B, n) and, with ``record``, the history: loss (K+1, B),
+    dead-unit mask (K+1, B, units) and theta (K+1, B, n). No divergence bound: a
+    broken run's loss is part of what the study reports.
+    """
+    from ..dynamics import iterate
+    from ..optim import chain, scale
+
+    opt = chain(scale(-np.asarray(eta, dtype=float)))
     hist = {"loss": [], "dead": [], "theta": []}
-    with np.errstate(all="ignore"):
-        for k in range(steps + 1):
-            if record:
-                hist["loss"].append(land.value(theta))
-                hist["dead"].append(_dead(land, theta))
-                hist["theta"].append(theta)
-            if k < steps:
-                theta = theta - eta * land.grad(theta)
-                tick(1)
+    for k, (theta, value, _, _) in enumerate(iterate(land, opt, theta0, bound=np.inf, values=record,
+                                                      grad_norms=False)):
+        if record:
+            hist["loss"].append(value)
+            hist["dead"].append(_dead(land, theta))
+            hist["theta"].append(theta)
+        if k == steps:
+            break
+        tick(1)
     return theta, {k: np.array(v) for k, v in hist.items()} if record else None
 
 
@@ -105,8 +116,7 @@ class DeadReluResult:
             deaths.append({"layer": layer, "unit": int(u - sum(widths[:layer])),
                            "step": int(alive[-1] + 1) if alive.size else 0})
         return {
-            "schema_version": 1, "scenario": sc.name, "description": sc.description, "kind": sc.kind,
-            "seed": sc.seed, "landscape": self.plain.describe(), "settings": cfg.__dict__, "steps": sc.steps,
+            **header(sc), "landscape": self.plain.describe(), "settings": cfg.__dict__, "steps": sc.steps,
             "parameters": self.plain.dim, "parameters_batchnorm": self.bn.dim,
             "large_eta": cfg.large_eta, "analysis_step": self.analysis_step,
             "dead_units": int(d_plain[-1].sum()), "dead_units_at_analysis": p["dead"],
@@ -159,19 +169,22 @@ def _spectrum(land, theta, theta_end, rtol):
             "revived": int((dead & ~_dead(land, theta_end)).sum())}
 
 
-def run(scenario, progress=None) -> DeadReluResult:
-    cfg = scenario.settings
+def run(scenario, settings, progress=None) -> DeadReluResult:
+    scenario = dataclasses.replace(scenario, settings=settings)
+    cfg = settings
     plain = scenario.build_landscape()
     bn = dataclasses.replace(plain, batchnorm=True)
     steps = scenario.steps
     etas = np.asarray(cfg.etas)
-    starts = {name: land.initial_point(np.random.default_rng(scenario.seed), cfg.init_scale, count=cfg.runs)
+    starts = {name: land.initial_point(stream(scenario.seed, "init"), cfg.init_scale, count=cfg.runs)
               for name, land in (("plain", plain), ("bn", bn))}  # the same draws: equal linear weights
     tick = ticker(progress, "GD runs", 2 * steps * 2)
     sweep = []
     for name, land in (("plain", plain), ("bn", bn)):
-        theta0 = np.broadcast_to(starts[name], (len(etas),) + starts[name].shape)
-        theta, _ = _gd(land, theta0, etas[:, None, None], steps, tick)
+        R, n = starts[name].shape
+        theta0 = np.broadcast_to(starts[name], (len(etas), R, n)).reshape(-1, n)  # (E R, n)
+        theta, _ = _gd(land, theta0, np.repeat(etas, R)[:, None], steps, tick)
+        theta = theta.reshape(len(etas), R, n)
         dead = _dead(land, theta)
         loss = land.value(theta)
         for e, eta in enumerate(etas):
@@ -182,9 +195,9 @@ def run(scenario, progress=None) -> DeadReluResult:
                           "diverged": int((~np.isfinite(loss[e])).sum())})
     detail, thetas = {}, {}
     for name, land in (("plain", plain), ("bn", bn)):
-        _, hist = _gd(land, starts[name][0], cfg.large_eta, steps, tick, record=True)
-        detail[name] = {"loss": hist["loss"], "dead": hist["dead"]}
-        thetas[name] = hist["theta"]
+        _, hist = _gd(land, starts[name][:1], cfg.large_eta, steps, tick, record=True)
+        detail[name] = {"loss": hist["loss"][:, 0], "dead": hist["dead"][:, 0]}
+        thetas[name] = hist["theta"][:, 0]
     count = detail["plain"]["dead"].sum(-1)
     dead_steps = np.flatnonzero(count > count[0])  # the first step after the large steps killed a unit
     a = int(dead_steps[0]) if dead_steps.size else steps
@@ -200,7 +213,7 @@ def _nan_median(v: np.ndarray) -> float | None:
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
-    from ..report import _figure_lines, _grid
+    from ..tables import figure_lines, grid
 
     head = "# " if markdown else ""
     lp = data["landscape"]["params"]
@@ -214,7 +227,7 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
         b = next(r for r in data["sweep"] if r["eta"] == e and r["batchnorm"])
         rows.append([f"{e:g}", f"{p['dead_fraction']:.1%}", f"{b['dead_fraction']:.1%}",
                      num(p['loss_median'], '.3g'), num(b['loss_median'], '.3g')])
-    lines += _grid(["η", "dead units", "dead, batch norm", "median loss", "median loss, batch norm"], rows, markdown)
+    lines += grid(["η", "dead units", "dead, batch norm", "median loss", "median loss, batch norm"], rows, markdown)
     bn = data["batchnorm"]
     lines += ["", f"One run at η = {data['large_eta']:g}: {len(data['deaths'])} units dead at the end without batch "
                   f"norm (their last step alive: {', '.join(str(d['step'] - 1) for d in data['deaths']) or '—'}), "
@@ -231,4 +244,10 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
               f"{data['revived_units']} deeper units came back to life as the layers below them changed.",
               f"With batch norm: {bn['dead_units_at_analysis']} dead at that step, {bn['zero_eigenvalues']} zero "
               f"eigenvalues, {bn['flat_directions']['total']} flat directions (the bias before each batch norm is flat too)."]
-    return lines + _figure_lines(data, markdown)
+    return lines + figure_lines(data, markdown)
+
+
+FIGURES = {"dead-units": figures.dead_units_figure, "dead-spectrum": figures.dead_spectrum_figure}
+
+SMOKE = Smoke(settings={"etas": (0.3, 3.0), "runs": 8}, steps=200)
+"""Settings small enough for the smoke tests (seconds)."""

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +22,12 @@ import numpy as np
 from .. import theory
 from ..nn.modules import Dropout
 from ..spectrum import spectrum
-from .common import check_budget, num, point_cost, require, settings_of, step_work, ticker
+from .common import check_budget, num, point_cost, require, step_work, ticker
+from .base import Smoke, header
+from ..seeds import stream
+from ..figures import dropout_noise as figures
 
-many_landscapes = False
+MANY_LANDSCAPES = False
 
 
 @dataclass(frozen=True)
@@ -129,23 +133,22 @@ class DropoutResult:
                          "escape_steps": [int(k) if k >= 0 else None for k in esc[i]],
                          "final_loss_median": float(np.median(self.loss[i, :, -1])),
                          "final_asymmetry_median": float(np.median(self.asym[i, :, -1]))})
-        return {"schema_version": 1, "scenario": sc.name, "description": sc.description, "kind": sc.kind,
-                "seed": sc.seed, "landscape": self.landscape.describe(), "settings": cfg.__dict__,
+        return {**header(sc), "landscape": self.landscape.describe(), "settings": cfg.__dict__,
                 **self.main, "sweep": list(self.sweep), "kept_units": self.kept, "poisson": list(self.poisson),
                 "escape": {"eta": self.eta, "steps": sc.steps, "level": cfg.level, "runs": rows,
                            "gd_end": self.gd_end}}
 
 
-def run(scenario, progress=None) -> DropoutResult:
-    cfg = scenario.settings
+def run(scenario, settings, progress=None) -> DropoutResult:
+    scenario = dataclasses.replace(scenario, settings=settings)
+    cfg = settings
     land = scenario.build_landscape()
-    rng = np.random.default_rng(scenario.seed)
-    sweep = tuple(moments(p, cfg.samples, rng) for p in sorted(set(cfg.ps) | {cfg.p}))
+    sweep = tuple(moments(p, cfg.samples, stream(scenario.seed, "moments", p)) for p in sorted(set(cfg.ps) | {cfg.p}))
     main = next(r for r in sweep if r["p"] == cfg.p)
     from scipy import stats
 
     q = 1 - cfg.p
-    masks = Dropout(cfg.p).sample((cfg.draws, cfg.units), rng)
+    masks = Dropout(cfg.p).sample((cfg.draws, cfg.units), stream(scenario.seed, "kept-units"))
     counts = np.bincount((masks > 0).sum(-1), minlength=cfg.units + 1)
     k = np.arange(cfg.units + 1)
     expected = cfg.draws * stats.binom.pmf(k, cfg.units, q)
@@ -161,15 +164,15 @@ def run(scenario, progress=None) -> DropoutResult:
         poisson.append({"units": M, "rate": cfg.rate, "keep": cfg.rate / M, "total_variation": tv, "bound": bound})
     # the symmetric saddle: plain GD, then GD with dropout's masks, from the same starts
     spec = scenario.optimizers[0]
-    eta = float(settings_of(spec, "eta", 0.1))
-    theta0 = symmetric_start(land, rng, cfg.runs)
+    eta = spec.eta
+    theta0 = symmetric_start(land, stream(scenario.seed, "symmetric-start"), cfg.runs)
     X, labels = land.data
     T = np.eye(land.layers[-1])[labels]
     tick = ticker(progress, "training", (1 + len(cfg.escape_ps)) * scenario.steps)
     loss, asym, ends = [], [], []
     for p in (0.0,) + cfg.escape_ps:
         net = land.with_dropout(p) if p > 0 else land.network
-        noise = np.random.default_rng([scenario.seed, int(round(p * 1e6))])
+        noise = stream(scenario.seed, "dropout-masks", p)
         theta, L, A = theta0.copy(), [], []
         for step in range(scenario.steps + 1):
             L.append(land.value(theta))
@@ -189,7 +192,7 @@ def run(scenario, progress=None) -> DropoutResult:
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
-    from ..report import _figure_lines, _grid
+    from ..tables import figure_lines, grid
 
     head = "# " if markdown else ""
     lines = [f"{head}{data['scenario']}: the statistics of dropout, and its noise at a saddle", "",
@@ -199,7 +202,7 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     rows = [[f"{r['p']:g}", f"{r['mean_measured']:.5f} ± {r['mean_se']:.5f}", f"{r['mean_predicted']:.5f}",
              f"{r['variance_measured']:.5f} ± {r['variance_se']:.5f}", f"{r['variance_predicted']:.5f}",
              f"{(r['variance_measured'] - r['variance_predicted']) / r['variance_se']:+.1f}"] for r in data["sweep"]]
-    lines += _grid(["p", "mean measured", "predicted", "variance measured", "predicted", "z (variance)"], rows, markdown)
+    lines += grid(["p", "mean measured", "predicted", "variance measured", "predicted", "z (variance)"], rows, markdown)
     kp = data["kept_units"]
     lines += ["", f"Kept units among M = {kp['units']} at p = {kp['p']:g}: mean {kp['mean_measured']:.3f} "
                   f"(Binomial mean {kp['mean_predicted']:g}); χ² test against Binomial(M, 1-p): p-value "
@@ -214,7 +217,14 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
              num(r['final_loss_median'], '.3f'), num(r['final_asymmetry_median'], '.2g')] for r in e["runs"]]
     lines += [f"From starts with identical hidden units (η = {e['eta']:g}, {e['steps']} steps; escaped: loss "
               f"below {e['level']:g}):", ""]
-    lines += _grid(["", "escaped", "median step", "final loss (median)", "asymmetry (median)"], rows, markdown)
+    lines += grid(["", "escaped", "median step", "final loss (median)", "asymmetry (median)"], rows, markdown)
     lines += ["", f"Plain GD ends on the symmetric subspace (asymmetry {max(g['asymmetry']):.1g}) near a saddle: index "
                   f"{sorted(set(g['index']))}, |grad| ≤ {max(g['grad_norm']):.1e}, loss {np.median(g['loss']):.3f}."]
-    return lines + _figure_lines(data, markdown)
+    return lines + figure_lines(data, markdown)
+
+
+FIGURES = {"dropout-statistics": figures.dropout_statistics_figure, "dropout-escape": figures.dropout_escape_figure}
+
+SMOKE = Smoke(settings={"ps": (0.5,), "samples": 20000, "draws": 2000, "poisson_units": (10, 100, 1000),
+                        "runs": 4}, steps=300)
+"""Settings small enough for the smoke tests (seconds)."""

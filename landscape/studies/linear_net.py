@@ -11,15 +11,19 @@ the same staircase without the alignment.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import theory
 from ..dynamics import iterate
-from .common import check_budget, num, optimizer, point_cost, require, settings_of, step_work
+from .common import check_budget, num, point_cost, require, step_work
+from .base import Smoke, header
+from ..seeds import stream
+from ..figures import linear_net as figures
 
-many_landscapes = False
+MANY_LANDSCAPES = False
 
 
 @dataclass(frozen=True)
@@ -78,8 +82,7 @@ class LinearNetResult:
         measured = self.learn_steps(self.strengths)
         predicted = theory.saxe_learn_time(s, cfg.u0, cfg.fraction) / self.eta
         discrete = theory.saxe_gd_learn_steps(s, cfg.u0, self.eta, cfg.fraction)
-        out = {"schema_version": 1, "scenario": sc.name, "description": sc.description, "kind": sc.kind,
-               "seed": sc.seed, "landscape": self.landscape.describe(), "eta": self.eta, "steps": sc.steps,
+        out = {**header(sc), "landscape": self.landscape.describe(), "eta": self.eta, "steps": sc.steps,
                "settings": cfg.__dict__,
                "modes": [{"s": float(s[a]), "u0": cfg.u0, "learn_time_measured": measured[a],
                           "learn_time_predicted": float(predicted[a]),
@@ -104,20 +107,21 @@ def _record(land, opt, theta0, steps):
     return np.array(losses), np.array(strengths)
 
 
-def run(scenario, progress=None) -> LinearNetResult:
+def run(scenario, settings, progress=None) -> LinearNetResult:
+    scenario = dataclasses.replace(scenario, settings=settings)
     land = scenario.build_landscape()
     spec = scenario.optimizers[0]
-    cfg = scenario.settings
-    loss, strengths = _record(land, optimizer(spec), land.balanced_start(cfg.u0), scenario.steps)
+    cfg = settings
+    loss, strengths = _record(land, spec.optimizer, land.balanced_start(cfg.u0), scenario.steps)
     r_loss = r_strengths = None
     if cfg.random_init > 0:
-        theta = cfg.random_init * np.random.default_rng(scenario.seed).standard_normal(land.dim)
-        r_loss, r_strengths = _record(land, optimizer(spec), theta, scenario.steps)
-    return LinearNetResult(scenario, land, float(settings_of(spec, "eta", 0.1)), loss, strengths, r_loss, r_strengths)
+        theta = cfg.random_init * stream(scenario.seed, "random-start").standard_normal(land.dim)
+        r_loss, r_strengths = _record(land, spec.optimizer, theta, scenario.steps)
+    return LinearNetResult(scenario, land, spec.eta, loss, strengths, r_loss, r_strengths)
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
-    from ..report import _figure_lines, _grid
+    from ..tables import figure_lines, grid
 
     head = "# " if markdown else ""
     frac = data["settings"]["fraction"]
@@ -131,7 +135,7 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
              f"{m['learn_time_predicted']:.1f}",
              "—" if m["relative_error"] is None else f"{m['relative_error']:+.2%}",
              f"{m['learn_time_predicted_gd']:.1f}"] for m in data["modes"]]
-    lines += _grid(header, rows, markdown)
+    lines += grid(header, rows, markdown)
     lines += ["", "The last column corrects for the step: while u << s, GD multiplies u by (1 + ηs)² per "
                   "step where the flow gives e^{2ηs}."]
     lines += ["", f"Loss {num(data['loss_initial'], '.4g')} at the start, {num(data['loss_final'], '.3g')} after {data['steps']} steps."]
@@ -140,4 +144,10 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
         lines.append(f"From a random start of scale {r['scale']:g} the modes are learnt at steps "
                      + ", ".join("—" if k is None else str(k) for k in r["learn_time_measured"])
                      + f" (loss {num(r['loss_final'], '.3g')} at the end).")
-    return lines + _figure_lines(data, markdown)
+    return lines + figure_lines(data, markdown)
+
+
+FIGURES = {"learning-curves": figures.linear_net_figure}
+
+SMOKE = Smoke(steps=1000)
+"""Settings small enough for the smoke tests (seconds)."""

@@ -14,6 +14,7 @@ differences on the way.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +22,12 @@ import numpy as np
 from ..critical import find_critical_points
 from ..dynamics import iterate
 from ..nn.checks import gradient_error, hessian_error
-from .common import check_budget, optimizer, point_cost, require, settings_of, step_work, ticker
+from .common import check_budget, point_cost, require, step_work, ticker
+from .base import Smoke, header
+from ..seeds import stream
+from ..figures import mlp_xor as figures
 
-many_landscapes = False
+MANY_LANDSCAPES = False
 
 HESSIAN_METHOD = ("exact: every column a Hessian-vector product by forward-over-reverse differentiation "
                   "(Pearlmutter's R-operator) through the modules, all columns in one batch, then symmetrised")
@@ -123,8 +127,7 @@ class MLPXorResult:
         _, sizes = np.unique(self.orbits, return_counts=True)
         final = self.eigenvalues[:, -1]
         return {
-            "schema_version": 1, "scenario": sc.name, "description": sc.description, "kind": sc.kind,
-            "seed": sc.seed, "landscape": land.describe(), "settings": sc.settings.__dict__,
+            **header(sc), "landscape": land.describe(), "settings": sc.settings.__dict__,
             "parameters": land.dim, "architecture": land.network.parameter_table(),
             "gradient_check": self.gradient_check, "hessian_check": self.hessian_check,
             "check_points": self.check_points, "hessian_method": HESSIAN_METHOD,
@@ -155,14 +158,15 @@ def _train(land, opt, theta0, steps: int, snapshot_steps, rng, tick):
     return np.array(loss).T, np.stack(snaps, axis=1)  # (R, steps + 1), (R, snapshots, n)
 
 
-def run(scenario, progress=None) -> MLPXorResult:
+def run(scenario, settings, progress=None) -> MLPXorResult:
+    scenario = dataclasses.replace(scenario, settings=settings)
     land = scenario.build_landscape()
-    cfg = scenario.settings
+    cfg = settings
     spec = scenario.optimizers[0]
-    rng = np.random.default_rng(scenario.seed)
-    theta0 = land.initial_point(rng, cfg.init_scale, count=cfg.runs)
+    theta0 = land.initial_point(stream(scenario.seed, "init"), cfg.init_scale, count=cfg.runs)
     snapshot_steps = np.unique(np.r_[0, np.geomspace(1, scenario.steps, cfg.snapshots - 1).round().astype(int)])
-    loss, snaps = _train(land, optimizer(spec), theta0, scenario.steps, snapshot_steps, rng,
+    loss, snaps = _train(land, spec.optimizer, theta0, scenario.steps, snapshot_steps,
+                         stream(scenario.seed, "run", spec.name, 0),
                          ticker(progress, "training", scenario.steps + 1))
     R, K, n = snaps.shape
     eig = np.linalg.eigvalsh(land.hess(snaps.reshape(R * K, n))).reshape(R, K, n)
@@ -170,16 +174,16 @@ def run(scenario, progress=None) -> MLPXorResult:
     g_err = gradient_error(land.value, land.grad, checks)
     h_err = hessian_error(land.grad, land.hess, checks)
     box = ((-cfg.box, cfg.box),) * land.dim
-    cs = find_critical_points(land, box, starts=cfg.starts, seed=scenario.seed,
+    cs = find_critical_points(land, box, starts=cfg.starts, seed=scenario.seed, jobs=scenario.jobs,
                               progress=ticker(progress, "critical points", cfg.starts))
     x = np.array([p.x for p in cs.points]).reshape(-1, land.dim)
     orbits = orbit_labels(land, x, 10 * cs.merge_tol)
     return MLPXorResult(scenario, land, cs, orbits, g_err, h_err, len(checks),
-                        float(settings_of(spec, "eta", 0.1)), loss, snapshot_steps, eig)
+                        spec.eta, loss, snapshot_steps, eig)
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
-    from ..report import _figure_lines, _grid
+    from ..tables import figure_lines, grid
 
     head = "# " if markdown else ""
     s = data["search"]
@@ -197,7 +201,7 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
              f"(expected {s['morse']['expected']}).", ""]
     rows = [[str(r["index"]), str(r["count"]), f"{r['loss_mean']:.4f}", f"{r['loss_min']:.4f}", f"{r['loss_max']:.4f}"]
             for r in data["loss_by_index"]]
-    lines += _grid(["index", "critical points", "mean loss", "lowest", "highest"], rows, markdown)
+    lines += grid(["index", "critical points", "mean loss", "lowest", "highest"], rows, markdown)
     sym = data["symmetries"]
     rho = data["index_loss_spearman"]
     lines += ["", ("Index and loss rise together (Spearman ρ = " + f"{rho:.2f})." if rho is not None else ""),
@@ -208,4 +212,10 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     lines.append(f"{len(fin)} {t['optimizer']} runs (η = {t['eta']:g}, {t['steps']} steps): final loss "
                  f"{np.min(fin):.4f} … {np.max(fin):.4f}, final index {sorted(set(t['final_index']))}; "
                  f"the spectrum was recorded at steps {', '.join(str(k) for k in t['snapshot_steps'])}.")
-    return lines + _figure_lines(data, markdown)
+    return lines + figure_lines(data, markdown)
+
+
+FIGURES = {"index-vs-loss": figures.index_loss_figure, "hessian-spectra": figures.hessian_spectra_figure}
+
+SMOKE = Smoke(settings={"starts": 1024, "runs": 3, "snapshots": 4}, steps=200)
+"""Settings small enough for the smoke tests (seconds)."""

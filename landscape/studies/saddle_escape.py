@@ -17,6 +17,7 @@ GD on a quadratic uses the closed form, with no iteration.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,9 +27,12 @@ from ..critical import find_critical_points
 from ..dynamics import measure_escape, quadratic_escape
 from ..optim import chain, scale, trace
 from ..families.base import MAX_DIM
-from .common import check_budget, median, optimizer, point_cost, require, settings_of, step_work, ticker
+from .common import check_budget, median, point_cost, require, step_work, ticker
+from .base import Smoke, header
+from ..seeds import stream
+from ..figures import saddle_escape as figures
 
-many_landscapes = True
+MANY_LANDSCAPES = True
 MOMENTUM = ("gd", "heavy-ball", "nesterov")
 
 
@@ -101,15 +105,16 @@ class EscapeResult:
     medians: tuple[dict, ...]
     sweeps: dict
     paths: tuple = field(default=())  # (optimizer, (K+1, 2) iterates) on the first 2-D case
+    path_prediction: np.ndarray | None = None  # (K+1,) GD's |y_u(0)| (1 + eta |lambda_min|)^k on it
 
     def to_dict(self) -> dict:
         s = self.scenario
-        return {"schema_version": 1, "scenario": s.name, "description": s.description, "kind": s.kind,
-                "seed": s.seed, "optimizers": [o.name for o in s.optimizers],
+        return {**header(s), "optimizers": [o.name for o in s.optimizers],
                 "settings": {**s.settings.__dict__, "steps": s.steps,
                              "optimizers": [{"name": o.name, **o.settings} for o in s.optimizers]},
                 "cases": [c.to_dict() for c in self.cases], "medians": list(self.medians),
-                "sweeps": self.sweeps, "runs": list(self.runs)}
+                "sweeps": self.sweeps, "runs": list(self.runs),
+                "path_prediction": self.path_prediction}
 
 
 def _label(land) -> str:
@@ -133,7 +138,7 @@ def _case(land, index: int, scenario) -> Case:
     lam, V = np.linalg.eigh(land.hess(p))
     unstable, stable = lam < 0, lam > 0
     require(unstable.any(), f"{scenario.source}: landscape {index + 1} ({land.name}) has no saddle to escape")
-    rng = np.random.default_rng((scenario.seed, index))
+    rng = stream(scenario.seed, "starts", index)
     eps = np.repeat(np.asarray(cfg.eps), cfg.starts_per_eps)
     y0 = np.zeros((len(eps), land.dim))
     y0[:, unstable] = _unit(rng, len(eps), int(unstable.sum())) * eps[:, None]
@@ -152,8 +157,8 @@ def predicted(spec, lam, y0, radius: float) -> np.ndarray:
     unstable direction to reach the radius on its own."""
     if spec.name not in theory.LINEAR_METHODS:
         return np.full(len(y0), np.nan)
-    eta, beta = settings_of(spec, "eta", 0.1), settings_of(spec, "beta", 0.0)
-    damping = settings_of(spec, "damping", 0.0)
+    eta, beta = spec.eta, spec.get("beta", 0.0)
+    damping = spec.get("damping", 0.0)
     best = np.full(len(y0), np.inf)
     for i in np.flatnonzero(lam < 0):  # a handful of unstable directions
         k = theory.predicted_escape(spec.name, lam[i], y0[:, i], radius, eta, beta, damping)
@@ -179,7 +184,7 @@ def outcomes(case: Case, meas, cfg) -> np.ndarray:
 
 def _records(case: Case, spec, meas, outcome, pred, stall_pred) -> list[dict]:
     final_value = case.landscape.value(np.where(np.isfinite(meas.final), meas.final, 0.0))
-    eta = settings_of(spec, "eta", 0.1)
+    eta = spec.eta
     return [{
         "landscape": case.label, "optimizer": spec.name, "eta": eta,
         "eps": float(case.eps[i]), "start": case.starts[i],
@@ -193,18 +198,19 @@ def _records(case: Case, spec, meas, outcome, pred, stall_pred) -> list[dict]:
         "start_eigen_coordinates": case.y0[i]} for i in range(len(case.eps))]
 
 
-def run(scenario, progress=None) -> EscapeResult:
-    cfg = scenario.settings
+def run(scenario, settings, progress=None) -> EscapeResult:
+    scenario = dataclasses.replace(scenario, settings=settings)
+    cfg = settings
     cases = [_case(land, i, scenario) for i, land in enumerate(scenario.build_landscapes())]
     tick = ticker(progress, "escaping", len(cases) * len(scenario.optimizers))
     runs, medians = [], []
     for ci, case in enumerate(cases):
         for oi, spec in enumerate(scenario.optimizers):
-            meas = measure_escape(case.landscape, optimizer(spec), case.starts, scenario.steps, case.saddle,
-                                  cfg.radius, cfg.stall_threshold, rng=np.random.default_rng((scenario.seed, ci, oi)),
+            meas = measure_escape(case.landscape, spec.optimizer, case.starts, scenario.steps, case.saddle,
+                                  cfg.radius, cfg.stall_threshold, rng=stream(scenario.seed, "escape", ci, spec.name, oi),
                                   bound=scenario.bound, until_escaped=True)
             pred = predicted(spec, case.eigenvalues, case.y0, cfg.radius)
-            stall_pred = _stall_prediction(case, settings_of(spec, "eta", 0.1), cfg) if spec.name == "gd" else None
+            stall_pred = _stall_prediction(case, spec.eta, cfg) if spec.name == "gd" else None
             outcome = outcomes(case, meas, cfg)
             runs += _records(case, spec, meas, outcome, pred, stall_pred)
             for e in cfg.eps:
@@ -220,25 +226,34 @@ def run(scenario, progress=None) -> EscapeResult:
                     "starts": int(sel.sum())})
             tick(1)
     sweeps = _sweeps(scenario, progress)
-    return EscapeResult(scenario, tuple(cases), tuple(runs), tuple(medians), sweeps, _paths(cases, scenario))
+    paths, growth = _paths(cases, scenario)
+    return EscapeResult(scenario, tuple(cases), tuple(runs), tuple(medians), sweeps, paths, growth)
 
 
 def _paths(cases, scenario):
-    """One path per optimizer on the first 2-D landscape, from its start at the middle eps."""
+    """One path per optimizer on the first 2-D landscape, from its start at the middle eps:
+    ((name, (K+1, 2) iterates), ...), and GD's linearised distance from the stable manifold
+    |y_u(0)| (1 + eta |lambda_min|)^k for k = 0..K (None without gd or a 2-D landscape)."""
     from ..dynamics import run as run_steps
 
     case = next((c for c in cases if c.landscape.dim == 2), None)
     if case is None:
-        return ()
+        return (), None
     cfg = scenario.settings
     e = cfg.eps[len(cfg.eps) // 2]
     x0 = case.starts[np.flatnonzero(case.eps == e)[:1]]
     out = []
     for oi, spec in enumerate(scenario.optimizers):
-        traj = run_steps(case.landscape, optimizer(spec), x0, min(scenario.steps, 400),
-                         rng=np.random.default_rng((scenario.seed, 99, oi)), bound=scenario.bound)
+        traj = run_steps(case.landscape, spec.optimizer, x0, min(scenario.steps, 400),
+                         rng=stream(scenario.seed, "path", spec.name, oi), bound=scenario.bound)
         out.append((spec.name, traj.x[:, 0]))
-    return tuple(out)
+    gd = next((o for o in scenario.optimizers if o.name == "gd"), None)
+    growth = None
+    if gd is not None:
+        v = case.eigenvectors[:, int(np.argmin(case.eigenvalues))]
+        y0 = abs(float((x0[0] - case.saddle) @ v))
+        growth = y0 * (1 + gd.eta * abs(float(case.eigenvalues.min()))) ** np.arange(min(scenario.steps, 400) + 1)
+    return tuple(out), growth
 
 
 # --- sweeps on quadratic saddles ---------------------------------------------------
@@ -265,7 +280,7 @@ def _gd_stall(land, y0, eta: float, cfg) -> int:
 def _sweeps(scenario, progress) -> dict:
     cfg = scenario.settings
     gd_spec = next(o for o in scenario.optimizers if o.name == "gd")
-    eta0 = float(settings_of(gd_spec, "eta", 0.1))
+    eta0 = gd_spec.eta
     stable = np.linspace(0.5, 4.0, 9)  # the stable spectrum of the 10-D sweep saddle
     r, e0, beta = cfg.radius, cfg.sweep_eps, cfg.beta
     y_start = np.zeros(1 + len(stable))
@@ -307,10 +322,9 @@ def _sweeps(scenario, progress) -> dict:
 
     # dimension: starts uniform on the sphere of radius sweep_eps around the saddle
     dim_rows = []
-    rng = np.random.default_rng((scenario.seed, 7))
     for n in cfg.sweep_dims:
         lam = np.concatenate([[-1.0], np.linspace(0.5, 4.0, n - 1)])
-        y0 = _unit(rng, cfg.sweep_starts, n) * e0
+        y0 = _unit(stream(scenario.seed, "dim-sweep", n), cfg.sweep_starts, n) * e0
         gd_steps, _ = quadratic_escape(1 - eta0 * lam, y0, r)  # closed form: no iteration
         m = theory.median_unstable_fraction(n)
         row = {"dim": n, "starts": cfg.sweep_starts, "unstable_median": m * e0,
@@ -332,7 +346,7 @@ def _sweeps(scenario, progress) -> dict:
 # --- tables -----------------------------------------------------------------------
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
-    from ..report import _figure_lines, _grid
+    from ..tables import figure_lines, grid
     from .common import fmt_steps
 
     head = "# " if markdown else ""
@@ -361,7 +375,7 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
             table.append([name] + cells + [note])
             if mine and mine[0]["predicted_escape_step"] is not None:
                 table.append([f"  {name} pred"] + [fmt_steps(m["predicted_escape_step"]) for m in mine] + [""])
-        lines += _grid(header, table, markdown) + [""]
+        lines += grid(header, table, markdown) + [""]
     sw = data["sweeps"]
     lines += [f"## Sweeps on a quadratic saddle (GD, heavy ball and Nesterov with β = {sw['beta']:g})"
               if markdown else f"Sweeps on a quadratic saddle (beta = {sw['beta']:g}):", "",
@@ -377,7 +391,7 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
                 r = next(r for r in sw[key] if r[col] == v and r["optimizer"] == m)
                 row += [fmt_steps(r["escape_step"]), f"{r['predicted_escape_step']:.1f}"]
             table.append(row)
-        lines += _grid(header, table, markdown) + [""]
+        lines += grid(header, table, markdown) + [""]
     stall = [r for r in sw["eta_sweep"] + sw["lambda_sweep"] if r["optimizer"] == "gd"]
     lines += [f"GD's stall (steps with |grad f| < {cfg['stall_threshold']:g}), measured / linear model: "
               + ", ".join(f"{'η' if 'lambda_min' not in r else 'λ_min'} = {r.get('lambda_min', r['eta']):g}: "
@@ -387,5 +401,13 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
               fmt_steps(r["heavy_ball_median_escape_step"]), f"{r['heavy_ball_predicted_median']:.1f}"]
              for r in sw["dim_sweep"]]
     lines += [f"Dimension: starts uniform on the sphere of radius {sw['eps']:g}; the unstable component's "
-              "median shrinks like 0.67/sqrt(n).", ""] + _grid(header, table, markdown)
-    return lines + _figure_lines(data, markdown)
+              "median shrinks like 0.67/sqrt(n).", ""] + grid(header, table, markdown)
+    return lines + figure_lines(data, markdown)
+
+
+FIGURES = {"escape-times": figures.escape_times_figure, "escape-sweeps": figures.escape_sweeps_figure,
+           "escape-curves": figures.escape_curves_figure}
+
+SMOKE = Smoke(settings={"eps": (1e-2, 1e-6), "starts_per_eps": 3, "sweep_etas": (0.05, 0.1),
+                        "sweep_lambdas": (0.5, 1.0), "sweep_dims": (2, 20), "sweep_starts": 40}, landscapes=2)
+"""Settings small enough for the smoke tests (seconds)."""

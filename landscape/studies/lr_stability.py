@@ -11,6 +11,7 @@ the boundary where it crosses 1.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,10 +19,13 @@ import numpy as np
 from .. import theory
 from ..dynamics import RateSweep, rate_sweep
 from ..optim import chain, scale, trace
-from .common import check_budget, point_cost, require, settings_of, step_work, ticker
+from .common import check_budget, point_cost, require, step_work, ticker
+from .base import Smoke, header
+from ..seeds import stream
+from ..figures import lr_stability as figures
 
-many_landscapes = False
-takes_eta = False  # the study sweeps eta itself
+MANY_LANDSCAPES = False
+TAKES_ETA = False  # the study sweeps eta itself
 METHODS = ("gd", "heavy-ball", "nesterov")
 
 
@@ -71,8 +75,7 @@ class StabilityResult:
             flips = np.flatnonzero(sw.oscillating & (sw.rate < 1))
             onset = _crossing(sw.eta, flips)
         return {
-            "schema_version": 1, "scenario": s.name, "description": s.description, "kind": s.kind,
-            "seed": s.seed, "landscape": self.landscape.describe(), "eigenvalues": lam,
+            **header(s), "landscape": self.landscape.describe(), "eigenvalues": lam,
             "lambda_max": float(lam.max()), "steps": s.steps,
             "boundary_measured": gd[3] if gd else None, "boundary_predicted": gd[4] if gd else None,
             "grid_spacing": float(self.sweeps[0][2].eta[1] - self.sweeps[0][2].eta[0]),
@@ -113,18 +116,18 @@ def _optimizer_for(method: str, beta: float):
     return lambda eta: chain(trace(beta, nesterov=method == "nesterov"), scale(-eta))
 
 
-def run(scenario, progress=None) -> StabilityResult:
-    cfg = scenario.settings
+def run(scenario, settings, progress=None) -> StabilityResult:
+    scenario = dataclasses.replace(scenario, settings=settings)
+    cfg = settings
     land = scenario.build_landscape()
     lam = np.linalg.eigvalsh(land.H)
     p = land.known_critical_points()[0]
-    rng = np.random.default_rng(scenario.seed)
-    d = rng.standard_normal(land.dim)
+    d = stream(scenario.seed, "start").standard_normal(land.dim)
     x0 = p + d / np.linalg.norm(d)
     tick = ticker(progress, "sweeping eta", len(scenario.optimizers) + 1)
     sweeps = []
     for spec in scenario.optimizers:
-        beta = settings_of(spec, "beta", 0.0) if spec.name != "gd" else 0.0
+        beta = spec.get("beta", 0.0) if spec.name != "gd" else 0.0
         predicted = theory.stability_bounds(float(lam.max()), beta)[spec.name]
         etas = np.linspace(0, cfg.span * predicted, cfg.etas + 1)[1:]
         sw = rate_sweep(land, etas, x0, scenario.steps, p, _optimizer_for(spec.name, beta))
@@ -137,7 +140,7 @@ def run(scenario, progress=None) -> StabilityResult:
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
-    from ..report import _figure_lines, _grid
+    from ..tables import figure_lines, grid
 
     head = "# " if markdown else ""
     lam = data["eigenvalues"]
@@ -151,7 +154,7 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
              f"{o['boundary_predicted']:.6g}",
              "—" if o["boundary_measured"] is None else
              f"{abs(o['boundary_measured'] / o['boundary_predicted'] - 1):.1e}"] for o in data["optimizers"]]
-    lines += _grid(header, rows, markdown)
+    lines += grid(header, rows, markdown)
     if data["oscillation_onset_measured"] is not None:
         lines += ["", f"GD's iterate starts to oscillate (the flipping top mode becomes the slowest) at "
                       f"η = {data['oscillation_onset_measured']:.4g}, predicted 2/(λ_min + λ_max) = "
@@ -161,4 +164,10 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
         f"η = {e:.4g}: {r}, loss after {data['steps']} steps "
         + ("overflowed" if v is None else f"{v:.3g}") for e, r, v in
         zip(c["eta"], c["regime"], c["final_loss"]))]
-    return lines + _figure_lines(data, markdown)
+    return lines + figure_lines(data, markdown)
+
+
+FIGURES = {"lr-sweep": figures.lr_sweep_figure}
+
+SMOKE = Smoke(settings={"etas": 60})
+"""Settings small enough for the smoke tests (seconds)."""

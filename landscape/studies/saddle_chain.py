@@ -10,6 +10,7 @@ the linearised recursion theory.chain_phase_ends, which grows by the factor
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,9 +19,12 @@ from .. import theory
 from ..dynamics import first_arrival, run as run_steps
 from ..optim import ball
 from ..families.base import MAX_DIM
-from .common import check_budget, median, optimizer, require, settings_of, step_work, ticker
+from .common import check_budget, median, require, step_work, ticker
+from .base import Smoke, header
+from ..seeds import stream
+from ..figures import saddle_chain as figures
 
-many_landscapes = False
+MANY_LANDSCAPES = False
 
 
 @dataclass(frozen=True)
@@ -62,54 +66,54 @@ class ChainResult:
     def to_dict(self) -> dict:
         s = self.scenario
         params = {k: v for k, v in self.landscape.params().items() if k != "dim"}
-        eta = next((settings_of(o, "eta", 0.1) for o in s.optimizers if o.name == "gd"), None)
+        eta = next((o.eta for o in s.optimizers if o.name == "gd"), None)
         kappa = None
         if eta is not None:
             kappa = float(-np.log1p(-eta * params["L"]) / np.log1p(eta * params["gamma"]))
-        return {"schema_version": 1, "scenario": s.name, "description": s.description, "kind": s.kind,
-                "seed": s.seed, "landscape": {"name": self.landscape.name, "params": params},
+        return {**header(s), "landscape": {"name": self.landscape.name, "params": params},
                 "settings": {**s.settings.__dict__, "steps": s.steps,
                              "optimizers": [{"name": o.name, **o.settings} for o in s.optimizers]},
                 "growth_factor_predicted": None if kappa is None else 1 + kappa,
                 "chain": list(self.chain)}
 
 
-def run(scenario, progress=None) -> ChainResult:
+def run(scenario, settings, progress=None) -> ChainResult:
+    scenario = dataclasses.replace(scenario, settings=settings)
     from ..families import build
 
-    cfg = scenario.settings
+    cfg = settings
     tick = ticker(progress, "chains", len(cfg.dims) * len(scenario.optimizers))
     rows, first, shown = [], None, ()
     for d in cfg.dims:
         land = build("saddle-chain", {**scenario.landscape_params, "dim": d})
         first = first or land
-        x0 = ball(np.random.default_rng((scenario.seed, d)), cfg.starts, d, cfg.init_radius)
+        x0 = ball(stream(scenario.seed, "starts", d), cfg.starts, d, cfg.init_radius)
         a, tol = land.a, cfg.tolerance * land.a
 
         def arrived(x):
             return np.max(np.abs(np.abs(x) - a), axis=-1) < tol
 
         for oi, spec in enumerate(scenario.optimizers):
-            steps = first_arrival(land, optimizer(spec), x0, scenario.steps, arrived,
-                                  rng=np.random.default_rng((scenario.seed, d, oi)), bound=scenario.bound)
+            steps = first_arrival(land, spec.optimizer, x0, scenario.steps, arrived,
+                                  rng=stream(scenario.seed, "run", d, spec.name, oi), bound=scenario.bound)
             row = {"d": d, "optimizer": spec.name, "steps": median(steps),
                    "steps_all": [int(k) if k >= 0 else None for k in steps], "predicted_steps": None}
             if spec.name == "gd":
-                ends = theory.chain_phase_ends(x0, settings_of(spec, "eta", 0.1), land.gamma, land.L, a,
+                ends = theory.chain_phase_ends(x0, spec.eta, land.gamma, land.L, a,
                                                level=1 - cfg.tolerance)
                 row["predicted_steps"] = float(np.median(ends[:, -1]))
             rows.append(row)
             if d == cfg.show_dim:
                 total = max(int(np.max(steps)) if np.all(steps >= 0) else scenario.steps, 1)
-                traj = run_steps(land, optimizer(spec), x0[:1], min(int(1.2 * total) + 10, scenario.steps),
-                                 rng=np.random.default_rng((scenario.seed, d, oi)), bound=scenario.bound)
+                traj = run_steps(land, spec.optimizer, x0[:1], min(int(1.2 * total) + 10, scenario.steps),
+                                 rng=stream(scenario.seed, "run", d, spec.name, oi), bound=scenario.bound)
                 shown += ((spec.name, traj.x[:, 0]),)
             tick(1)
     return ChainResult(scenario, first, tuple(rows), shown)
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
-    from ..report import _figure_lines, _grid
+    from ..tables import figure_lines, grid
     from .common import fmt_steps
 
     head = "# " if markdown else ""
@@ -131,9 +135,15 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
             row.append(f"{g['steps'] / prev:.2f}" if prev and g["steps"] else "")
             prev = g["steps"]
         rows.append(row)
-    lines += _grid(header, rows, markdown)
+    lines += grid(header, rows, markdown)
     if data["growth_factor_predicted"] is not None:
         lines += ["", f"GD's time grows by 1 + ln(1/(1 - ηL))/ln(1 + ηγ) = {data['growth_factor_predicted']:.3f} "
                       "per saddle in the linearised recursion."
                   + (" Perturbed GD pays about the same fixed time per saddle." if "perturbed-gd" in names else "")]
-    return lines + _figure_lines(data, markdown)
+    return lines + figure_lines(data, markdown)
+
+
+FIGURES = {"chain-steps": figures.chain_figure}
+
+SMOKE = Smoke(settings={"dims": (1, 2, 3), "starts": 4, "show_dim": 2})
+"""Settings small enough for the smoke tests (seconds)."""

@@ -1,0 +1,109 @@
+"""`landscape critical`: every critical point of one landscape, classified, with completeness."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import LandscapeError
+from .options import (FAMILY, Progress, capped_jobs, check_out, echo_json, family_argument, force_option,
+                      format_option, formats as parse_formats, jobs_option, json_option, out_option, param_option,
+                      parse_domain, parse_params, quiet_option, say_wrote, seed_option, set_force, starts_option)
+
+
+@click.command("critical", short_help="Find and classify every critical point.")
+@family_argument
+@click.option("--dim", "-n", type=int, default=None, help="The dimension N (families with a dim).")
+@param_option
+@click.option("--terms", "terms_file", default=None, type=click.Path(dir_okay=False),
+              help='polynomial: a JSON file {"terms": [[[e1, ..., eN], coefficient], ...]}.')
+@click.option("--domain", default=None, metavar="xmin:xmax,ymin:ymax",
+              help="Search box (default: the family's, which holds every critical point when the "
+                   "landscape is coercive).")
+@starts_option(65536, "Start budget; the search stops earlier once the count is stable.")
+@click.option("--batch", type=int, default=None,
+              help="Largest completeness batch: batches start at 1024 starts and double up to this "
+                   "[default: 16384].")
+@jobs_option
+@seed_option(0, "Seed of the starts.")
+@out_option(None, "Write OUT/critical-FAMILY/ with figures, results.json, points.csv and summary.md.")
+@format_option()
+@force_option
+@quiet_option
+@json_option
+def command(family, dim, params, terms_file, domain, starts, batch, jobs, seed, out, formats, force, quiet,
+            as_json):
+    """Find all critical points of a landscape, classify them and measure completeness.
+
+    Prints the count by index (with the exact or expected count where theory
+    gives one), the estimated total, the Morse check, and the points by value.
+    """
+    from ..critical import survey
+    from ..report import to_jsonable
+    from ..tables import critical_tables
+
+    set_force(force)
+    land = build_for_search(family, dim, parse_params(params), terms_file)
+    box = parse_domain(domain) if domain is not None else None
+    figure_formats = parse_formats(formats) if out is not None else None
+    out = check_out(out, [f"critical-{land.name}"]) if out is not None else None
+    jobs = capped_jobs(jobs, quiet)
+    with Progress(quiet or as_json) as progress:
+        result = survey(land, box, starts=starts, seed=seed, batch=batch, jobs=jobs,
+                        progress=progress.lazy("searching", starts))
+    if out is not None:
+        from ..report import write_critical
+
+        folder, written = write_critical(result, out, figure_formats)
+        say_wrote(folder, written["figures"] + ["results.json", "points.csv", "summary.md"], quiet)
+    data = to_jsonable(result.to_dict())
+    if as_json:
+        echo_json(data)
+    else:
+        click.echo("\n".join(critical_tables(data)))
+
+
+def build_for_search(family: str, dim: int | None, settings: dict, terms_file: str | None):
+    """The landscape for `critical`: --dim and --terms folded into the family's parameters."""
+    import dataclasses
+
+    from ..families import LANDSCAPES, build
+
+    if terms_file is not None:
+        if family != "polynomial":
+            raise LandscapeError("--terms gives a polynomial's terms: use it with the polynomial family")
+        settings["terms"] = read_terms(terms_file)
+    if dim is not None:
+        if dim < 1:
+            raise LandscapeError(f"--dim must be a positive integer, got {dim}")
+        if "dim" not in {f.name for f in dataclasses.fields(LANDSCAPES[family])}:
+            raise LandscapeError(f"{family} has a fixed dimension; --dim does not apply")
+        if "terms" not in settings:
+            settings.setdefault("dim", dim)
+    land = build(family, settings)
+    if dim is not None and land.dim != dim:
+        raise LandscapeError(f"{family} has dimension {land.dim}, not --dim {dim}")
+    return land
+
+
+def read_terms(path: str):
+    """The ``terms`` list of a polynomial's JSON file, refused with one line if malformed."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as err:
+        raise LandscapeError(f"--terms: cannot read {path}: {err.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise LandscapeError(f"--terms: {path} is not valid JSON ({err})") from None
+    except RecursionError:
+        raise LandscapeError(f"--terms: {path} nests its lists too deeply to be a polynomial's terms") from None
+    if not isinstance(data, dict) or "terms" not in data:
+        raise LandscapeError(f'--terms: {path} must hold an object {{"terms": [[[e1, ..., eN], c], ...]}}')
+    extra = sorted(set(data) - {"terms"})
+    if extra:
+        raise LandscapeError(f"--terms: {path}: unknown key {extra[0]!r}; the file holds only \"terms\"")
+    return data["terms"]
+
+
+__all__ = ["FAMILY", "build_for_search", "command", "read_terms"]

@@ -1,0 +1,133 @@
+"""Figures of the trajectories kind (saddle-2d): contours with paths, eigen-components, loss, escape.
+
+Each takes a trajectories Result (studies.trajectories.Result) and an optional ``ax``.
+They draw what the result carries; every prediction shown is computed by the study.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .style import KIND_STYLE, colormap, contour, mark_critical_points, new_axes
+
+
+def _run_series(result):
+    """(colour, run record, trajectory, batch column) for every run, in results order."""
+    colors = colormap("tab10")
+    columns = [(traj, b) for _, traj in result.trajectories for b in range(traj.x.shape[1])]
+    for i, (run, (traj, b)) in enumerate(zip(result.runs, columns)):
+        yield colors(i % 10), run, traj, b
+
+
+def _start_label(run) -> str:
+    return f"start ({', '.join(f'{v:.3g}' for v in run.start)}) → {run.outcome}"
+
+
+def landscape_figure(result, ax=None):
+    """Contours, critical points by kind, and every run's path from its start."""
+    fig = contour(result.landscape, result.critical.domain, ax=ax)
+    ax = fig.axes[0] if ax is None else ax
+    for c, run, traj, b in _run_series(result):
+        path = traj.x[:, b]
+        path = path[np.all(np.isfinite(path), axis=-1)]
+        ax.plot(path[:, 0], path[:, 1], "-", color=c, lw=1.6, zorder=3, label=_start_label(run))
+        ax.plot(path[::10, 0], path[::10, 1], ".", color=c, ms=3, zorder=3)
+        ax.plot(*path[0], "o", color=c, mec="white", ms=6, zorder=4)
+    mark_critical_points(ax, result.critical.points)
+    eta = result.theory.get("eta")
+    title = f"{result.landscape.name}: critical points and GD paths"
+    ax.set_title(title + (f" (η = {eta:g})" if eta else ""))
+    ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
+    return fig
+
+
+def eigen_components_figure(result, ax=None):
+    """|y_i(k)| along each eigenvector of H at the saddle: measured (solid) and the
+    study's (1 - eta lambda_i)^k |y_i(0)| (dashed), for the sweep start it chose to show."""
+    fig, ax = new_axes(ax)
+    sweep, ref = result.sweep, result.reference
+    j = sweep.shown
+    x = sweep.trajectory.x[:, j]
+    ok = np.all(np.isfinite(x), axis=-1)
+    y = (x[ok] - ref.x) @ result.eigenvectors
+    k = sweep.trajectory.at[ok]  # the step of each stored row (every step unless thinned)
+    lam, eta = result.theory["centre_eigenvalues"], result.theory["eta"]
+    esc = sweep.escape_step[j]
+    shown = len(y) if esc < 0 else int(np.searchsorted(k, int(1.6 * esc) + 20))
+    y, k = y[:shown], k[:shown]
+    lin = sweep.linearised[np.minimum(k, len(sweep.linearised) - 1)]  # the study's prediction at the drawn steps
+    colors = ["#d73027", "#4575b4", "#1a9850", "#984ea3"]
+    for i, l in enumerate(lam):
+        c = colors[i % len(colors)]
+        ax.semilogy(k, np.abs(y[:, i]), "-", color=c, lw=2,
+                    label=f"measured $|y_{i + 1}|$, λ = {l:+.3g}")
+        ax.semilogy(k, np.abs(lin[:, i]), "--", color=c, lw=1.2,
+                    label=f"theory $(1-ηλ)^k |y_{i + 1}(0)|$, factor {1 - eta * l:.3g}")
+    ax.axhline(result.settings.radius, color="grey", lw=0.8, ls=":")
+    ax.text(0.99 * k[-1], result.settings.radius, f"radius r = {result.settings.radius:g}",
+            va="bottom", ha="right", fontsize=8, color="grey")
+    if esc >= 0:
+        ax.axvline(esc, color="black", lw=0.8, ls=":")
+        ax.text(esc, ax.get_ylim()[0], f" escape step {esc}", rotation=90, va="bottom",
+                fontsize=8)
+    ax.set_ylim(max(np.abs(y[y != 0]).min() / 10, 1e-30), 10)
+    ax.set_xlim(0, max(k[-1], 1))
+    ax.set_xlabel("step k")
+    ax.set_ylabel("|component| in the eigenbasis of H at the saddle")
+    ax.set_title(f"Eigen-components from ε = {sweep.eps[j]:.0e} (η = {eta:g})")
+    ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def loss_figure(result, ax=None):
+    """f(x_k) against k for every run: the plateau at the saddle's value, then the drop."""
+    fig, ax = new_axes(ax)
+    for c, run, traj, b in _run_series(result):
+        ax.plot(traj.at, traj.value[:, b], color=c, lw=1.6, label=_start_label(run))
+        if run.escape_step is not None:
+            ax.plot(run.escape_step, traj.value[traj.row(run.escape_step), b], "o", color=c, mec="black", ms=5)
+    values = {}
+    for p in result.critical.points:
+        values.setdefault((p.kind, round(p.value, 10)), p.value)
+    for (kind, _), v in values.items():
+        ax.axhline(v, color=KIND_STYLE[kind]["color"], lw=0.8, ls=":")
+        ax.text(ax.get_xlim()[1], v, f"{kind}: f = {v:.3g} ", va="bottom", ha="right",
+                fontsize=8, color=KIND_STYLE[kind]["color"])
+    if result.reference is not None:
+        # zoom on the plateau: from just below the lowest minimum to above the saddle's value
+        low = min(v for (kind, _), v in values.items() if kind == "minimum") \
+            if any(kind == "minimum" for kind, _ in values) else np.nanmin(result.trajectories[0][1].value)
+        top = result.reference.value
+        span = max(top - low, 1e-12)
+        ax.set_ylim(low - 0.1 * span, top + 0.6 * span)
+    ax.set_xlabel("step k")
+    ax.set_ylabel("f(x_k)")
+    ax.set_title("Loss: plateau at the saddle, then the drop (dots: escape step)", fontsize=11)
+    ax.legend(fontsize=7, loc="upper right")
+    return fig
+
+
+def escape_figure(result, ax=None):
+    """Measured escape step against ln(1/eps), with the prediction
+    k* = ln(r/eps) / ln|1 - eta lambda_min| (slope 1/ln(1 + eta |lambda_min|))."""
+    fig, ax = new_axes(ax)
+    sweep = result.sweep
+    u = np.log(1.0 / sweep.eps)
+    order = np.argsort(u)
+    r = result.settings.radius
+    ax.plot(u[order], sweep.predicted[order], "-", color="#4575b4", lw=1.5,
+            label=f"predicted k* = ln(r/ε)·{sweep.slope:.3g}  (slope 1/ln(1+η|λ_min|))")
+    ok = sweep.escape_step >= 0
+    ax.plot(u[ok], sweep.escape_step[ok], "o", color="#d73027", ms=6, label="measured escape step")
+    ax.set_xlabel("ln(1/ε)   (ε: start's distance from the stable manifold)")
+    ax.set_ylabel("steps to leave the ball of radius r")
+    ax.set_title(f"Escape time grows like ln(1/ε) (r = {r:g}, η = {result.theory['eta']:g})")
+    ax.set_xlim(0, u.max() * 1.05)
+    ax.set_ylim(0, None)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+FIGURES = {"landscape": landscape_figure, "eigen-components": eigen_components_figure, "loss": loss_figure,
+           "escape": escape_figure}

@@ -1,0 +1,416 @@
+"""trajectories: optimizers from given starts on one landscape, with the saddle's linear theory.
+
+The kind of ``saddle-2d`` (and the default kind of a scenario file). It finds the
+critical points of the landscape in the search box, takes the non-degenerate
+saddle p nearest ``centre`` (or the mean start) as the reference, with
+H(p) = V diag(lambda) V^T, and runs every optimizer of ``[run] optimizers``
+from every ``[run] starts``. Each run's escape step (first step outside
+|x - p| <= radius) and stall (steps with |grad f| < stall_threshold before it)
+are measured at every step, and GD's are set beside the linearised prediction
+k* = ln(r / |y_u(0)|) / ln|1 - eta lambda_min|, y = V^T (x - p). The escape
+sweep starts GD at p + eps v_u + offset along the stable directions for each
+eps and checks that k* grows like ln(1/eps) with slope 1 / ln(1 + eta |lambda_min|).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import theory
+from ..critical import CriticalPoint, CriticalSet, find_critical_points
+from ..dynamics import EscapeWatch, StallWatch, Trajectory, run as run_steps, thinning
+from ..errors import LandscapeError
+from ..figures import trajectories as figures
+from ..optim import OptimizerSpec
+from ..seeds import stream
+from .base import Smoke, header
+from .common import require
+
+TAKES_STARTS = True
+ALIASES = ("escape",)
+"""saddle-2d.toml and older files put these settings in [escape]."""
+
+PROGRESS_WORK = 200_000
+"""Steps x starts x optimizers above which the runs report progress (below: well under a second)."""
+
+SHOWN_EPS = 1e-6
+"""The sweep start whose eigen-components the figure draws (the one nearest this eps)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``[trajectories]`` section (alias ``[escape]``): the ball, the stall, the sweep."""
+
+    radius: float = 0.1
+    stall_threshold: float = 1e-3
+    eps: tuple[float, ...] = tuple(10.0 ** -k for k in range(2, 13))
+    """Default 1e-2 .. 1e-12: every start inside the default ball (radius 0.1)."""
+    stable_offset: float = 0.05
+    centre: tuple[float, ...] | None = None
+
+    def __post_init__(self):
+        require(self.radius > 0, f"radius: expected a positive number, got {self.radius:g}")
+        require(self.stall_threshold > 0, f"stall_threshold: expected a positive number, got {self.stall_threshold:g}")
+        require(len(self.eps) <= 1000, f"eps: at most 1000 values, got {len(self.eps)}")
+        for key, values in (("eps", self.eps), ("stable_offset", (self.stable_offset,))):
+            require(all(v >= 0 if key == "stable_offset" else v > 0 for v in values),
+                    f"{key}: expected positive numbers" if key == "eps" else f"{key}: expected a number >= 0")
+            require(all(v < self.radius for v in values),
+                    f"{key}: must be below radius = {self.radius:g} (the sweep starts inside the ball it "
+                    "measures the escape from)")
+
+
+SMOKE = Smoke(settings={"eps": (1e-2, 1e-4, 1e-6)}, steps=200, critical_starts=64)
+
+
+def check(scenario, landscapes) -> None:
+    """A landscape in R^n, a centre of its dimension, and runs that finish: the search's
+    bound and steps x starts x (optimizers + the sweep) gradient evaluations."""
+    from ..budget import need_work
+    from ..critical import check_search_budget
+    from .common import point_cost, step_work
+
+    land, cfg, src = landscapes[0], scenario.settings, scenario.source
+    if land.manifold != "euclidean":
+        raise LandscapeError(f"{src}: [landscape]: {land.name} lives on a {land.manifold}; the trajectories "
+                             "kind runs optimizers in R^n (use landscape critical for its critical points)")
+    if cfg.centre is not None and len(cfg.centre) != land.dim:
+        raise LandscapeError(f"{src}: [escape] centre: has {len(cfg.centre)} coordinates, expected {land.dim}")
+    check_search_budget(land, scenario.critical_starts)
+    runs = len(scenario.optimizers) * step_work(scenario.steps, max(len(scenario.starts), 1), 4 * point_cost(land))
+    sweep = step_work(scenario.steps, len(cfg.eps), point_cost(land))
+    need_work(runs + sweep, f"{src}: {len(scenario.optimizers)} optimizer(s) x {len(scenario.starts)} start(s) x "
+              f"{scenario.steps} steps", "lower --steps or the starts")
+
+
+@dataclass(frozen=True, eq=False)
+class RunRecord:
+    """What one start did under one optimizer, measured next to the linear theory.
+
+    ``start``, ``final`` (n,); ``start_eigen_coordinates`` (n,) = V^T (start - p) or None
+    without a reference saddle; steps are None when the event never happened.
+    """
+
+    optimizer: str
+    eta: float | None
+    start: np.ndarray
+    escape_step: int | None
+    predicted_escape_step: float | None
+    stall_steps: int
+    final: np.ndarray
+    final_value: float
+    outcome: str
+    ends_at: np.ndarray | None
+    diverged_step: int | None
+    start_eigen_coordinates: np.ndarray | None = None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True, eq=False)
+class EscapeSweep:
+    """GD from p + eps v_u + offset v_s for each eps (E starts): measured and predicted.
+
+    ``eps`` (E,), ``y0`` (E, n) the starts in the eigenbasis, ``escape_step`` (E,) (-1:
+    never), ``predicted`` (E,) k*, ``stall_steps`` (E,), ``slope`` 1/ln|1 - eta lambda_min|;
+    ``shown`` the start the eigen-components figure draws and ``linearised`` (K+1, n) its
+    (1 - eta lambda_i)^k y_i(0) for k = 0..K, K = 1.6 x its escape step + 20 (the steps
+    drawn; all steps if it never escaped), whatever the stored trajectory's thinning.
+    """
+
+    eps: np.ndarray
+    y0: np.ndarray
+    escape_step: np.ndarray
+    predicted: np.ndarray
+    stall_steps: np.ndarray
+    slope: float
+    trajectory: Trajectory
+    shown: int
+    linearised: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {"eps": self.eps, "start_eigen_coordinates": self.y0,
+                "escape_step": [int(k) if k >= 0 else None for k in self.escape_step],
+                "predicted_escape_step": self.predicted, "stall_steps": self.stall_steps,
+                "slope": self.slope, "shown_eps": float(self.eps[self.shown]),
+                "shown_linearised": self.linearised}
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Everything `landscape run` reports for a trajectories scenario."""
+
+    scenario: object
+    settings: Settings
+    landscape: object
+    critical: CriticalSet
+    reference: CriticalPoint | None
+    eigenvectors: np.ndarray | None
+    runs: tuple[RunRecord, ...]
+    trajectories: tuple[tuple[OptimizerSpec, Trajectory], ...]
+    sweep: EscapeSweep | None
+    theory: dict
+
+    def to_dict(self) -> dict:
+        s, cfg = self.scenario, self.settings
+        return {
+            **header(s),
+            "landscape": self.landscape.describe(),
+            "domain": self.critical.domain,
+            "critical_search": {k: v for k, v in self.critical.to_dict().items()
+                                if k not in ("critical_points", "domain")},
+            "critical_points": [p.to_dict() for p in self.critical.points],
+            "theory": self.theory,
+            "runs": [r.to_dict() for r in self.runs],
+            "escape_sweep": self.sweep.to_dict() if self.sweep is not None else None,
+            "settings": {"steps": s.steps, "bound": s.bound, "radius": cfg.radius,
+                         "stall_threshold": cfg.stall_threshold,
+                         "optimizers": [{"name": o.name, **o.settings} for o in s.optimizers]},
+        }
+
+
+ScenarioResult = Result  # the name before the Study contract
+
+
+def reference_saddle(critical: CriticalSet, near: np.ndarray) -> CriticalPoint | None:
+    """The non-degenerate saddle nearest ``near`` (n,), or None when there is none."""
+    saddles = critical.of_kind("saddle")
+    if not saddles:
+        return None
+    return min(saddles, key=lambda p: float(np.linalg.norm(p.x - near)))
+
+
+def outcomes(traj: Trajectory, critical: CriticalSet, radius: float, gtol: float):
+    """Per run (B of them): the kind of the critical point it settled at (final iterate
+    within ``radius`` of it with |grad f| <= gtol), else 'diverged' or 'unconverged'
+    (still moving, or oscillating); and that point's coordinates (n,) or None."""
+    final, diverged = traj.final, traj.diverged_step
+    nearest, dist = critical.nearest(final)
+    settled = traj.grad_norm[-1] <= gtol
+    out, ends = [], []
+    for i in range(len(final)):  # B labels: strings, not arithmetic
+        if diverged[i] >= 0:
+            out.append("diverged")
+            ends.append(None)
+        elif dist[i] <= radius and settled[i]:
+            p = critical.points[nearest[i]]
+            out.append(p.kind)
+            ends.append(p.x)
+        else:
+            out.append("unconverged")
+            ends.append(None)
+    return out, ends
+
+
+def run(scenario, settings: Settings, progress=None) -> Result:
+    """Critical points, every optimizer from every start, and GD's escape sweep.
+
+    Randomness: optimizer number i (0-based) of the scenario draws from
+    ``stream(seed, "run", name, i)``; the critical search uses the engine's own
+    stream of ``seed``.
+    """
+    landscape = scenario.build_landscape()
+    critical = find_critical_points(landscape, scenario.domain, starts=scenario.critical_starts,
+                                    seed=scenario.seed, jobs=scenario.jobs)
+    starts = np.array(scenario.starts, dtype=float).reshape(-1, landscape.dim)
+    near = (np.asarray(settings.centre) if settings.centre is not None
+            else starts.mean(0) if len(starts) else np.mean(critical.domain, axis=1))
+    ref = reference_saddle(critical, near)
+    lam = vec = None
+    if ref is not None:
+        lam, vec = np.linalg.eigh(landscape.hess(ref.x))
+
+    tick = None
+    if progress is not None and scenario.steps * len(starts) * len(scenario.optimizers) > PROGRESS_WORK:
+        tick = progress("running", scenario.steps * len(scenario.optimizers))
+    runs, trajectories = [], []
+    for i, spec in enumerate(scenario.optimizers):
+        if not len(starts):
+            break
+        esc, stall = _watches(len(starts), critical, ref, settings)
+        traj = run_steps(landscape, spec.optimizer, starts, scenario.steps, rng=stream(scenario.seed, "run", spec.name, i),
+                         bound=scenario.bound, progress=(lambda k: tick(1) if k else None) if tick else None,
+                         every=thinning(scenario.steps, len(starts), landscape.dim), watch=(esc, stall))
+        trajectories.append((spec, traj))
+        runs.extend(_records(spec, traj, esc.result, stall.result, starts, landscape, critical, ref, lam, vec,
+                             settings))
+
+    sweep = None
+    gd_spec = next((o for o in scenario.optimizers if o.name == "gd"), None)
+    if ref is not None and gd_spec is not None and settings.eps:
+        sweep = _escape_sweep(landscape, critical, ref, lam, vec, gd_spec.eta, scenario, settings)
+
+    return Result(scenario, settings, landscape, critical, ref, vec, tuple(runs), tuple(trajectories),
+                  sweep, _theory(critical, ref, lam, gd_spec, settings))
+
+
+def _watches(batch: int, critical, ref, settings) -> tuple[EscapeWatch, StallWatch]:
+    """Escape from the reference saddle (never, without one) and stall, measured at every
+    step however much the stored trajectory is thinned."""
+    centre = ref.x if ref is not None else np.full(len(critical.domain), np.nan)
+    return (EscapeWatch(batch, centre, settings.radius),
+            StallWatch(batch, settings.stall_threshold, _minima(critical), settings.radius))
+
+
+def _records(spec, traj, esc, stall, starts, landscape, critical, ref, lam, vec, settings):
+    eta = spec.eta
+    final = traj.final
+    final_value = landscape.value(final)
+    kinds, ends = outcomes(traj, critical, settings.radius, settings.stall_threshold)
+    if ref is not None:
+        y0 = (starts - ref.x) @ vec
+        pred = (theory.predicted_escape_step(lam, y0, eta, settings.radius)
+                if spec.name == "gd" else np.full(len(starts), np.nan))
+        # the prediction applies to starts whose unstable component begins inside the ball
+        yu = np.abs(y0[:, int(np.argmin(lam))])
+        pred = np.where(yu < settings.radius, pred, np.nan)
+    else:
+        pred, y0 = np.full(len(starts), np.nan), [None] * len(starts)
+    return [RunRecord(
+        optimizer=spec.name, eta=eta, start=starts[i],
+        escape_step=int(esc[i]) if esc[i] >= 0 else None,
+        predicted_escape_step=float(pred[i]) if np.isfinite(pred[i]) else None,
+        stall_steps=int(stall[i]), final=final[i], final_value=float(final_value[i]),
+        outcome=kinds[i], ends_at=ends[i],
+        diverged_step=int(traj.diverged_step[i]) if traj.diverged_step[i] >= 0 else None,
+        start_eigen_coordinates=y0[i])
+        for i in range(len(starts))]
+
+
+def _minima(critical: CriticalSet) -> np.ndarray:
+    return np.array([p.x for p in critical.of_kind("minimum")])
+
+
+def _escape_sweep(landscape, critical, ref, lam, vec, eta, scenario, settings) -> EscapeSweep:
+    eps = np.asarray(settings.eps, dtype=float)
+    y0 = np.zeros((len(eps), landscape.dim))
+    stable = lam > 0
+    if stable.any():
+        y0[:, stable] = settings.stable_offset / np.sqrt(stable.sum())
+    y0[:, int(np.argmin(lam))] = eps
+    starts = ref.x + y0 @ vec.T
+    esc, stall = _watches(len(starts), critical, ref, settings)
+    traj = run_steps(landscape, OptimizerSpec("gd", {"eta": eta}).optimizer, starts, scenario.steps,
+                     bound=scenario.bound, every=thinning(scenario.steps, len(starts), landscape.dim),
+                     watch=(esc, stall))
+    shown = int(np.argmin(np.abs(np.log(eps / SHOWN_EPS))))
+    esc_shown = int(esc.result[shown])
+    drawn = scenario.steps if esc_shown < 0 else min(scenario.steps, int(1.6 * esc_shown) + 20)
+    return EscapeSweep(
+        eps=eps, y0=y0, escape_step=esc.result,
+        predicted=theory.predicted_escape_step(lam, y0, eta, settings.radius),
+        stall_steps=stall.result, slope=theory.escape_slope(lam, eta), trajectory=traj, shown=shown,
+        linearised=theory.linearised_iterate(lam, y0[shown], eta, np.arange(drawn + 1)))
+
+
+def _theory(critical, ref, lam, gd_spec, settings) -> dict:
+    minima = critical.of_kind("minimum")
+    out = {"radius": settings.radius,
+           "stability_bound_minima": (min(theory.stability_bound(p.eigenvalues) for p in minima)
+                                      if minima else None)}
+    if ref is None:
+        return out
+    out.update({"centre": ref.x, "centre_eigenvalues": lam,
+                "stability_bound_centre": theory.stability_bound(lam)})
+    if gd_spec is not None:
+        eta = gd_spec.eta
+        out.update({"eta": eta, "contraction_factors": 1.0 - eta * lam,
+                    "escape_slope": theory.escape_slope(lam, eta)})
+    return out
+
+
+# --- report pieces ---------------------------------------------------------------
+
+FIGURES = {"landscape": figures.landscape_figure, "eigen-components": figures.eigen_components_figure,
+           "loss": figures.loss_figure, "escape": figures.escape_figure}
+
+
+def can_draw(name: str, result: Result) -> bool:
+    """Contours need a 2-D landscape; the eigen-components and escape figures the sweep; the
+    rest at least one run."""
+    if name == "landscape":
+        return result.landscape.dim == 2
+    if name in ("eigen-components", "escape"):
+        return result.sweep is not None
+    return bool(result.trajectories)
+
+
+def headline(result: Result) -> str:
+    """The line `landscape run` prints for this kind."""
+    return f"{result.scenario.name}: {len(result.critical.points)} critical points, {len(result.runs)} runs"
+
+
+def files(result: Result) -> list[tuple[str, str]]:
+    """trajectories.csv: one row per (run, stored step) with x, f(x) and |grad f|."""
+    return [("trajectories.csv", trajectories_csv(result))]
+
+
+def trajectories_csv(result: Result) -> str:
+    """Long format: one row per (run, step) with x, f(x) and |grad f| (a long run: per
+    stored step of the thinned trajectory, the step column saying which)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    dim = result.landscape.dim
+    w.writerow(["run", "optimizer", "step"] + [f"x{i + 1}" for i in range(dim)] + ["value", "grad_norm"])
+    run_no = 0
+    for spec, traj in result.trajectories:
+        for b in range(traj.x.shape[1]):
+            for k, step in enumerate(traj.at.tolist()):
+                w.writerow([run_no, spec.name, step] + [repr(float(v)) for v in traj.x[k, b]]
+                           + [repr(float(traj.value[k, b])), repr(float(traj.grad_norm[k, b]))])
+            run_no += 1
+    return buf.getvalue()
+
+
+def tables(data: dict, markdown: bool = False) -> list[str]:
+    """summary.md: the critical points, the theory at the saddle, the runs and the sweep."""
+    from ..tables import critical_point_rows, figure_lines, fmt
+
+    lines = [f"# {data['scenario']}", "", data.get("description", ""), "",
+             f"Landscape `{data['landscape']['name']}` (dimension {data['landscape']['dim']}), "
+             f"seed {data['seed']}.", ""]
+    crit = data["critical_search"]
+    lines += ["## Critical points", "",
+              f"{len(data['critical_points'])} found from {crit['starts']} starts in the domain "
+              f"{fmt([tuple(iv) for iv in data['domain']])}; an eigenvalue counts as zero below "
+              f"{crit['zero_tol']:.2g} (relative tolerance {crit['zero_rtol']:.0e} of the typical "
+              f"curvature); every point has |grad f| <= {crit['gtol']:.2g}.", ""]
+    lines += critical_point_rows(data["critical_points"]) + [""]
+    th = data["theory"]
+    if "centre" in th:
+        lines += ["## Theory at the saddle", "",
+                  f"Saddle {fmt(th['centre'])} with Hessian eigenvalues {fmt(th['centre_eigenvalues'], 4)}."]
+        if "eta" in th:
+            lines += [f"GD with η = {th['eta']:g} multiplies the eigen-components by "
+                      f"{fmt(th['contraction_factors'], 4)} per step, so a start at distance ε from "
+                      f"the stable manifold leaves the ball of radius r = {th['radius']:g} after "
+                      f"k* = ln(r/ε) × {th['escape_slope']:.4g} steps."]
+        lines += [f"Stability bound 2/λ_max: {fmt(th['stability_bound_centre'], 4)} at the saddle, "
+                  f"{fmt(th['stability_bound_minima'], 4)} at the minima.", ""]
+    if data["runs"]:
+        lines += ["## Runs", "",
+                  "| optimizer | η | start | escape step | predicted | stall steps | outcome | ends at | f(final) |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for r in data["runs"]:
+            lines.append(
+                f"| {r['optimizer']} | {fmt(r['eta'])} | {fmt(r['start'], 3)} | {fmt(r['escape_step'])} | "
+                f"{fmt(r['predicted_escape_step'], 4)} | {r['stall_steps']} | "
+                f"{r['outcome']}{' at step ' + str(r['diverged_step']) if r['diverged_step'] else ''} | "
+                f"{fmt(r['ends_at'], 4)} | {fmt(r['final_value'], 4)} |")
+        lines.append("")
+    sw = data.get("escape_sweep")
+    if sw:
+        lines += ["## Escape time against ε", "",
+                  "| ε | escape step | predicted k* | stall steps |", "|---|---|---|---|"]
+        for e, k, p, s in zip(sw["eps"], sw["escape_step"], sw["predicted_escape_step"], sw["stall_steps"]):
+            lines.append(f"| {e:.0e} | {fmt(k)} | {fmt(p, 4)} | {s} |")
+        lines.append("")
+    out = lines + figure_lines(data, True)[1:]
+    while out and not out[-1]:
+        out.pop()
+    return out

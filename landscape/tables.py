@@ -1,0 +1,257 @@
+"""Text and Markdown tables from results: formatting only, no numerics, no files.
+
+Every function takes the JSON-ready dict of a result (what results.json holds)
+and returns lines; ``markdown=True`` gives the summary.md form. The CLI prints
+the text form; report.py writes the Markdown one. The studies' own ``tables``
+use ``grid``, ``fmt`` and ``figure_lines`` from here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+
+def fmt(v, digits: int = 6) -> str:
+    """Numbers to `digits` significant digits, vectors as (a, b, ...), None as a dash."""
+    if v is None:
+        return "—"
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "(" + ", ".join(fmt(x, digits) for x in v) + ")"
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v) + 0.0:.{digits}g}"
+    return str(v)
+
+
+def critical_point_rows(points) -> list[str]:
+    """Markdown rows for critical points (dicts with x, value, eigenvalues, index, kind)."""
+    rows = ["| x | f(x) | eigenvalues | index | kind | \\|grad f\\| |", "|---|---|---|---|---|---|"]
+    for p in points:
+        rows.append(f"| {fmt(p['x'])} | {fmt(p['value'])} | {fmt(p['eigenvalues'], 4)} | "
+                    f"{p['index']} | {p['kind']} | {fmt(p.get('grad_norm'), 2)} |")
+    return rows
+
+
+def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[str]:
+    """The lines of `landscape critical`'s report: totals, by index, by value."""
+    land, points = data["landscape"], data["critical_points"]
+    head = "# " if markdown else ""
+    params = ", ".join(f"{k} {v}" for k, v in land["params"].items() if k not in ("dim", "terms"))
+    box = " x ".join(f"[{lo:.4g}, {hi:.4g}]" for lo, hi in data["domain"][:3])
+    where = ("on the sphere |s|^2 = N" if data["manifold"] == "sphere" else
+             f"in {box}{' x ...' if len(data['domain']) > 3 else ''}")
+    ci = data["estimated_total_ci"]
+    stop = {"stable": "stopped early: the last batch found nothing new, the estimate equals the count "
+                      "and the Morse sum is met where it is known",
+            "budget": "the start budget was spent"}[data["saturation"]["stop_reason"]]
+    lines = [f"{head}{land['name']}, N = {land['dim']}" + (f" ({params})" if params else ""), "",
+             f"{data['found']} critical point{'' if data['found'] == 1 else 's'} {where} "
+             f"from {data['starts']} starts "
+             f"({data['converged']} converged; {stop}).",
+             f"Estimated total {data['estimated_total']:.1f} [95% {ci[0]:.1f}, {ci[1]:.1f}] "
+             "(Chao1 from how often each point was re-found).",
+             ", ".join(f"{c} {k if c == 1 else plural(k)}" for k, c in data["counts"].items() if c) + ".",
+             morse_line(data["morse"])]
+    if data.get("count_bound") is not None:
+        lines.append(f"At most {data['count_bound']} exist (complex solutions: "
+                     + ("2 x Cartwright-Sturmfels eigenvector classes" if data["manifold"] == "sphere"
+                        else "Bezout (D-1)^N" if land["name"] == "polynomial" else "3^N") + ").")
+    lines.append("")
+    expected, se = data.get("expected_by_index"), data.get("expected_by_index_se")
+    exact = expected is not None and not any(se)
+    mean_values = data.get("expected_value_by_index")
+    header = ["index k", "found"] + (["exact" if exact else "expected (Kac-Rice) ± se"] if expected else []) + \
+             ["lowest f", "mean f"] + (["expected mean f"] if mean_values else [])
+    by_value: dict[int, list[float]] = {}
+    for p in points:
+        if p["kind"] != "degenerate":
+            by_value.setdefault(p["index"], []).append(p["value"])
+    table = []
+    for k, c in enumerate(data["by_index"]):
+        row = [str(k), str(c)]
+        if expected:
+            row.append(f"{expected[k]:.0f}" if exact else f"{expected[k]:.2f} ± {se[k]:.2f}")
+        vals = by_value.get(k, [])
+        row += [f"{min(vals):.6g}" if vals else "", f"{float(np.mean(vals)):.6g}" if vals else ""]
+        if mean_values:
+            row.append(f"{mean_values[k]:.4g}")
+        table.append(row)
+    lines += (["## By index", ""] if markdown else ["By index:"]) + grid(header, table, markdown)
+    shown = points if len(points) <= rows else points[:rows - 3] + [None] + points[-2:]
+    show_x = land["dim"] <= 4
+    header = ["f(x)", "index", "kind", "|grad f|", "hits"] + (["x"] if show_x else [])
+    table = []
+    for p in shown:
+        if p is None:
+            table.append(["…"] * len(header))
+            continue
+        row = [f"{p['value']:.8g}", str(p["index"]), p["kind"], f"{p['grad_norm']:.1e}", str(p["hits"])]
+        if show_x:
+            row.append(fmt(np.asarray(p["x"]), 5))
+        table.append(row)
+    title = "By value" + (f" (lowest {rows - 3} and highest 2 of {len(points)}; all in points.csv "
+                          "and --json)" if len(points) > rows else "")
+    lines += [""] + ([f"## {title}", ""] if markdown else [f"{title}:"]) + grid(header, table, markdown)
+    return lines + figure_lines(data, markdown)
+
+
+def figure_lines(data: dict, markdown: bool) -> list[str]:
+    """The figures written, as Markdown images (PNGs) or an indented list."""
+    if not data.get("figures"):
+        return []
+    lines = ["", "## Figures" if markdown else "Figures:", ""]
+    return lines + ([f"![{Path(f).stem}]({f})" if markdown else f"  {f}" for f in data["figures"]
+                     if f.endswith(".png")] or [f"  {f}" for f in data["figures"]])
+
+
+def plural(kind: str) -> str:
+    return {"minimum": "minima", "maximum": "maxima", "saddle": "saddles"}.get(kind, kind)
+
+
+def morse_line(m: dict) -> str:
+    s = f"Morse check: sum_k (-1)^k c_k = {m['alternating_sum']}"
+    if m["expected"] is None:
+        return s + " (no value is known for this landscape, so nothing to check)."
+    if m["holds"] is None:
+        return s + f", not checked: {m['degenerate']} degenerate point(s)."
+    return s + f", expected {m['expected']}: " + ("holds." if m["holds"] else
+                                                  "FAILS, so some critical points were missed.")
+
+
+def grid(header: list[str], rows: list[list[str]], markdown: bool) -> list[str]:
+    """A table as aligned text columns, or as Markdown."""
+    if markdown:
+        return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + \
+               ["| " + " | ".join(r) + " |" for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    return ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [header] + rows]
+
+
+def shown_indices(n: int, limit: int = 40) -> list[int | None]:
+    """Every k for small n; otherwise the ends and the middle, None marking a gap."""
+    if n <= limit:
+        return list(range(n + 1))
+    mid = n // 2
+    return [*range(6), None, *range(mid - 2, mid + 3), None, *range(n - 5, n + 1)]
+
+
+def fraction(count: int, n: int) -> str:
+    """count / 2^n to 4 significant digits, however small (exact integers in, logs out)."""
+    if count == 0:
+        return "0"
+    if n < 1000:
+        return f"{count / 2**n:.4g}"
+    log10 = math.log10(count) - n * math.log10(2)
+    exponent = math.floor(log10)
+    return f"{10 ** (log10 - exponent):.4g}e{exponent:+d}"
+
+
+def count_tables(data: dict, markdown: bool = False) -> list[str]:
+    """The lines of `count-critical`'s report (stdout, or summary.md with markdown=True)."""
+    from .counting import binomial_row, compact_int
+
+    n, model = data["dim"], data["model"]
+    ks = shown_indices(n)
+    gap = ["…"] * 5
+    binom = [int(c) for c in data["by_index"]] if model == "signs" else binomial_row(n)
+    lines = []
+    head = "# " if markdown else ""
+    if model == "signs":
+        lines += [f"{head}N = {n}, model signs: each Hessian eigenvalue is + or - with probability 1/2", "",
+                  f"{compact_int(int(data['sign_configurations']))} sign configurations: 1 minimum, "
+                  f"1 maximum, {compact_int(int(data['saddles']))} saddles "
+                  f"({compact_int(int(data['saddles_per_minimum']))} saddles per minimum).", ""]
+        header = ["index k", "C(N,k) configurations", "fraction C(N,k)/2^N"]
+        enum = data.get("enumerated_by_index")
+        if enum is not None:
+            header.append("enumerated")
+        rows = []
+        for k in ks:
+            if k is None:
+                rows.append(gap[:len(header)])
+                continue
+            row = [str(k), compact_int(binom[k]), fraction(binom[k], n)]
+            if enum is not None:
+                row.append(str(enum[k]))
+            rows.append(row)
+        lines += grid(header, rows, markdown)
+        if enum is not None:
+            lines += ["", f"Enumeration of all 2^{n} sign vectors "
+                          f"{'agrees with' if data['enumeration_agrees'] else 'DISAGREES with'} C(N,k)."]
+        if len(ks) < n + 1:
+            lines += ["", f"(rows shown: the ends and the middle of k = 0..{n}; --json has all {n + 1}, "
+                          "exactly)"]
+    elif model == "landscape":
+        land = data["landscape"]
+        params = ", ".join(f"{k} {v}" for k, v in land["params"].items() if k != "dim")
+        ci = data["estimated_total_ci"]
+        size = "" if land["dim"] == n else f"; its Hessians act on the {n}-dimensional tangent space"
+        lines += [f"{head}{land['name']} landscape, N = {land['dim']} ({params}{size})", "",
+                  f"{data['found']} critical points found from {data['starts']} starts "
+                  f"({data['converged']} converged); estimated total {data['estimated_total']:.1f} "
+                  f"[95% {ci[0]:.1f}, {ci[1]:.1f}] (Chao1 from re-finds, a lower bound)"
+                  + (f"; exactly {data['known_total']} exist" if "known_total" in data else "") + ".",
+                  ""]
+        header = ["index k", "found"] + (["known"] if "known_by_index" in data else []) + \
+                 ["coin flips found·C(N,k)/2^N", "GOE found·P(k)" if "expected_by_index_goe" in data else None]
+        header = [h for h in header if h]
+        rows = []
+        for k in ks:
+            if k is None:
+                rows.append(gap[:len(header)])
+                continue
+            row = [str(k), str(data["found_by_index"][k])]
+            if "known_by_index" in data:
+                row.append(str(data["known_by_index"][k]))
+            row.append(f"{data['expected_by_index_binomial'][k]:.4g}")
+            if "expected_by_index_goe" in data:
+                row.append(f"{data['expected_by_index_goe'][k]:.4g}")
+            rows.append(row)
+        lines += grid(header, rows, markdown)
+        kinds = [(data["minima"], "minimum", "minima"), (data["saddles"], "saddle", "saddles"),
+                 (data["maxima"], "maximum", "maxima"), (data["degenerate"], "degenerate", "degenerate")]
+        lines += ["", ", ".join(f"{c} {one if c == 1 else many}" for c, one, many in kinds) + ".",
+                  morse_line(data["morse"])]
+    else:
+        ci = data["ci"]
+        lines += [f"{head}N = {n}, model {model}: {data['samples']} random Hessians (seed {data['seed']})",
+                  ""]
+        exact = data.get("by_index_exact")
+        header = ["index k", "coin flips C(N,k)/2^N", "sampled [95% CI]"] + (["GOE exact"] if exact else [])
+        lo_hi = data["fractions_ci"]
+        rows = []
+        for k in ks:
+            if k is None:
+                rows.append(gap[:len(header)])
+                continue
+            row = [str(k), fraction(binom[k], n),
+                   f"{data['fractions'][k]:.4g} [{lo_hi[k][0]:.3g}, {lo_hi[k][1]:.3g}]"]
+            if exact:
+                row.append(f"{exact[k]:.4g}")
+            rows.append(row)
+        lines += grid(header, rows, markdown)
+        lines += ["", f"P(minimum): sampled {data['p_minimum']:.4g} [95% {ci[0]:.3g}, {ci[1]:.3g}]"
+                      + (f", exact {data['p_minimum_exact']:.6g}" if "p_minimum_exact" in data else "")
+                      + f", coin flips 2^-N = {fraction(1, n)}."]
+        if "rate_exact" in data:
+            lines.append(f"Rate -ln P(minimum) / N^2 = {data['rate_exact']:.4f} at N = {n}; it tends to "
+                         f"ln(3)/4 = {data['rate_limit']:.4f} (Dean and Majumdar 2006).")
+        var = f"Index variance: sampled {data['index_variance']:.4g}"
+        if "index_variance_exact" in data:
+            var += f", exact {data['index_variance_exact']:.4g}"
+        var += f", binomial N/4 = {data['index_variance_binomial']:.4g}"
+        if model == "goe":
+            var += "; the GOE's grows only like ln(N)/π² (Majumdar et al. 2009)"
+        lines.append(var + ".")
+        if data["degenerate"]:
+            lines.append(f"{data['degenerate']} samples had an eigenvalue within the zero tolerance "
+                         "and are left out of the counts.")
+    curves = data.get("curves")
+    if curves:
+        lines += ["", f"GOE P(minimum) exactly for N = 1..{curves['dims'][-1]}: the fit "
+                      f"ln P = -θN² + aN + b ln N + c over the upper half gives θ = {curves['theta_fit']:.6f} "
+                      f"against ln(3)/4 = {curves['theta_limit']:.6f}."]
+    return lines + figure_lines(data, markdown)
+
