@@ -107,10 +107,12 @@ def figure_lines(data: dict, markdown: bool) -> list[str]:
 
 
 def plural(kind: str) -> str:
+    """minimum -> minima, saddle -> saddles, maximum -> maxima; other words unchanged."""
     return {"minimum": "minima", "maximum": "maxima", "saddle": "saddles"}.get(kind, kind)
 
 
 def morse_line(m: dict) -> str:
+    """One sentence on the Morse check sum_k (-1)^k c_k from a critical set's ``morse`` dict."""
     s = f"Morse check: sum_k (-1)^k c_k = {m['alternating_sum']}"
     if m["expected"] is None:
         return s + " (no value is known for this landscape, so nothing to check)."

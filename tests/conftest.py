@@ -32,3 +32,19 @@ def central_jacobian(g, x, h):
         e[j] = h
         out[..., :, j] = (g(x + e) - g(x - e)) / (2 * h)
     return out
+
+
+# The example study (tests/example_study, not shipped) joins the registry for every test, so the
+# contract tests, `landscape list --kinds` and `landscape run example-walk` pick it up as they would
+# a built-in kind.
+def _register_example_study():
+    from pathlib import Path
+
+    from example_study import example_walk
+
+    from landscape.studies import register
+
+    register(example_walk, scenarios=Path(__file__).parent / "example_study")
+
+
+_register_example_study()

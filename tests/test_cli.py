@@ -30,8 +30,9 @@ def test_list_names_every_builtin_scenario():
     result = invoke("list")
     assert result.exit_code == 0
     names = [line.split()[0] for line in result.output.splitlines()]
-    assert names == ["dead-relu", "dropout-noise", "linear-net", "lr-stability", "mlp-xor", "saddle-2d", "saddle-chain",
-                     "saddle-escape"]
+    # the shipped scenarios, plus the example study's that tests/conftest.py registers
+    assert names == ["dead-relu", "dropout-noise", "example-walk", "linear-net", "lr-stability", "mlp-xor", "saddle-2d",
+                     "saddle-chain", "saddle-escape"]
     families = invoke("list", "--families").output
     assert "saddle-2d" in families and "muller-brown" in families and "mlp" in families
 

@@ -66,10 +66,12 @@ def test_dead_relu_results(nn_studies):
     assert data["flat_directions"]["in_null_space"] < 1e-12
     assert data["zero_eigenvalues"] >= data["flat_directions"]["total"] > 0
     assert data["first_layer_dead_parameters_moved"] == 0.0
-    # with batch norm the zero eigenvalues are exactly the structure's flat directions (pre-norm biases,
-    # softmax's shift, dead units)
+    # with batch norm the structure's flat directions (pre-norm biases, softmax's shift, dead units)
+    # are null vectors of H, so at least that many eigenvalues are zero (a unit alive on only a few
+    # samples can add more: equality is not a theorem, and depends on the draw)
     bn = data["batchnorm"]
-    assert bn["zero_eigenvalues"] == bn["flat_directions"]["total"]
+    assert bn["flat_directions"]["in_null_space"] < 1e-12
+    assert bn["zero_eigenvalues"] >= bn["flat_directions"]["total"] > 0
     # batch norm keeps more units alive at the large step size
     big = [r for r in data["sweep"] if r["eta"] == 3.0]
     plain, normed = (next(r for r in big if r["batchnorm"] == b) for b in (False, True))

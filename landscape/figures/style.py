@@ -101,6 +101,7 @@ OPTIMIZER_COLOURS = {
 
 
 def optimizer_colour(name: str) -> str:
+    """The fixed colour of an optimizer, so it looks the same in every figure (grey if unknown)."""
     return OPTIMIZER_COLOURS.get(name, "#8c564b")
 
 

@@ -27,7 +27,9 @@ Optional: ``MANY_LANDSCAPES`` (takes ``[[landscape]]`` tables), ``TAKES_ETA``
 ``TAKES_STARTS`` (reads ``[run] starts``), ``ALIASES`` (older names of the
 ``[kind]`` section), ``files(result) -> [(name, text)]`` (extra files such as a
 CSV), ``can_draw(name, result) -> bool`` and ``headline(result) -> str`` (the
-line ``landscape run`` prints instead of the tables).
+line ``landscape run`` prints instead of the tables), ``KEYS`` (the top-level keys of
+results.json beyond the header that the README documents; the contract tests hold
+every kind to them).
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class Study:
     files: Callable | None = None
     can_draw: Callable | None = None
     headline: Callable | None = None
+    keys: tuple[str, ...] = ()
 
     def drawable(self, result, wanted=None) -> list[str]:
         """The figure names to draw for ``result``: ``wanted`` (default: all), those it can draw."""
@@ -110,7 +113,8 @@ def from_module(module, kind: str | None = None) -> Study:
                  check=module.check, many_landscapes=getattr(module, "MANY_LANDSCAPES", False),
                  takes_eta=getattr(module, "TAKES_ETA", True), takes_starts=getattr(module, "TAKES_STARTS", False),
                  aliases=tuple(getattr(module, "ALIASES", ())), files=getattr(module, "files", None),
-                 can_draw=getattr(module, "can_draw", None), headline=getattr(module, "headline", None))
+                 can_draw=getattr(module, "can_draw", None), headline=getattr(module, "headline", None),
+                 keys=tuple(getattr(module, "KEYS", ())))
 
 
 def versions() -> dict:

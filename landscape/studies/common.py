@@ -31,6 +31,7 @@ def check_budget(scenario, ops: float, memory: float = 0.0, fix: str = "lower [r
 
 
 def require(condition: bool, message: str) -> None:
+    """Raise LandscapeError(message) unless ``condition``."""
     if not condition:
         raise LandscapeError(message)
 
@@ -77,4 +78,5 @@ def num(v, spec: str) -> str:
 
 
 def fmt_steps(v) -> str:
+    """A step count for a table: an integer as such, a median between two steps to one decimal."""
     return "—" if v is None else (f"{v:.0f}" if abs(v - round(v)) < 1e-9 else f"{v:.1f}")

@@ -33,6 +33,9 @@ TAKES_ETA = False
 
 @dataclass(frozen=True)
 class Settings:
+    """The ``[dead-relu]`` section: the step sizes ``etas`` (``runs`` starts each), the
+    ``large_eta`` of the detailed run, the start scale and the relative zero tolerance."""
+
     etas: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
     runs: int = 32
     large_eta: float = 3.0
@@ -49,6 +52,7 @@ class Settings:
 
 
 def check(scenario, landscapes) -> None:
+    """An mlp with ReLU, and the GD runs within the work bound."""
     land, src = landscapes[0], scenario.source
     require(land.name == "mlp", f"{src}: [landscape]: dead-relu needs family = \"mlp\"")
     require(land.activation == "relu", f"{src}: [landscape] activation: dead-relu needs \"relu\"")
@@ -96,6 +100,10 @@ def _gd(land, theta0, eta, steps: int, tick, record: bool = False):
 
 @dataclass(frozen=True, eq=False)
 class DeadReluResult:
+    """The sweep (a dict per eta and network), the detailed run per network (``detail``:
+    loss (K+1,), dead mask (K+1, units)), the step after the first deaths and the Hessian
+    analysis there (``spectra`` per network)."""
+
     scenario: object
     plain: object  # the landscapes without and with batch norm
     bn: object
@@ -105,6 +113,7 @@ class DeadReluResult:
     spectra: dict  # "plain" / "bn": eigenvalues, zero count, predicted, checks
 
     def to_dict(self) -> dict:
+        """The JSON-ready dict: dead units, zero eigenvalues, flat directions, the sweep."""
         sc, cfg = self.scenario, self.scenario.settings
         p, b = self.spectra["plain"], self.spectra["bn"]
         d_plain, d_bn = self.detail["plain"]["dead"], self.detail["bn"]["dead"]
@@ -170,6 +179,8 @@ def _spectrum(land, theta, theta_end, rtol):
 
 
 def run(scenario, settings, progress=None) -> DeadReluResult:
+    """GD at every eta for both networks from the same starts (``stream(seed, "init")``), then
+    one detailed run at ``large_eta`` and the Hessian after the first deaths."""
     scenario = dataclasses.replace(scenario, settings=settings)
     cfg = settings
     plain = scenario.build_landscape()
@@ -213,6 +224,7 @@ def _nan_median(v: np.ndarray) -> float | None:
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
+    """Dead units and median loss per eta with and without batch norm, and the flat directions."""
     from ..tables import figure_lines, grid
 
     head = "# " if markdown else ""
@@ -251,3 +263,10 @@ FIGURES = {"dead-units": figures.dead_units_figure, "dead-spectrum": figures.dea
 
 SMOKE = Smoke(settings={"etas": (0.3, 3.0), "runs": 8}, steps=200)
 """Settings small enough for the smoke tests (seconds)."""
+
+KEYS = (
+        "dead_units", "zero_eigenvalues", "zero_tol", "analysis_step", "deaths", "flat_directions",
+        "gradient_on_dead_parameters", "hessian_on_dead_parameters", "eigenvalues", "batchnorm",
+        "sweep", "detail",
+)
+"""The top-level keys of results.json beyond the header (documented in the README)."""

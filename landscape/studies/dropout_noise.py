@@ -32,6 +32,10 @@ MANY_LANDSCAPES = False
 
 @dataclass(frozen=True)
 class Settings:
+    """The ``[dropout-noise]`` section: the drop probabilities of the moment checks (``p``,
+    ``ps``, ``samples``), the kept-unit counts (``units``, ``draws``), the Poisson limit
+    (``poisson_units``, ``rate``) and the symmetric-saddle runs (``escape_ps``, ``runs``, ``level``)."""
+
     p: float = 0.5
     ps: tuple[float, ...] = (0.1, 0.3, 0.5, 0.7, 0.9)
     samples: int = 1_000_000
@@ -55,6 +59,7 @@ class Settings:
 
 
 def check(scenario, landscapes) -> None:
+    """An mlp landscape, and the draws and GD runs within the work and memory bounds."""
     land, src = landscapes[0], scenario.source
     require(land.name == "mlp" and len(land.layers) == 3,
             f"{src}: [landscape]: dropout-noise needs family = \"mlp\" with one hidden layer")
@@ -106,6 +111,10 @@ def asymmetry(land, theta) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class DropoutResult:
+    """The moments at ``p`` (``main``) and per p (``sweep``), kept-unit counts (``kept``), the
+    Poisson distances; GD and dropout GD from identical hidden units: ``loss`` and ``asym``
+    (1 + len(escape_ps), R, K+1), row 0 plain GD; ``gd_end`` what plain GD reached."""
+
     scenario: object
     landscape: object
     main: dict
@@ -123,6 +132,7 @@ class DropoutResult:
         return np.where(below.any(-1), below.argmax(-1), -1)
 
     def to_dict(self) -> dict:
+        """The JSON-ready dict: measured against predicted moments, counts, distances, escapes."""
         sc, cfg = self.scenario, self.scenario.settings
         esc = self.escape_steps()
         rows = []
@@ -140,6 +150,9 @@ class DropoutResult:
 
 
 def run(scenario, settings, progress=None) -> DropoutResult:
+    """The moments per p from ``stream(seed, "moments", p)``, the kept units from
+    ``stream(seed, "kept-units")``, the symmetric starts from ``stream(seed, "symmetric-start")``
+    and each p's masks from ``stream(seed, "dropout-masks", p)``."""
     scenario = dataclasses.replace(scenario, settings=settings)
     cfg = settings
     land = scenario.build_landscape()
@@ -192,6 +205,7 @@ def run(scenario, settings, progress=None) -> DropoutResult:
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
+    """Moments measured against predicted, kept units, the Poisson limit, and the escapes."""
     from ..tables import figure_lines, grid
 
     head = "# " if markdown else ""
@@ -228,3 +242,9 @@ FIGURES = {"dropout-statistics": figures.dropout_statistics_figure, "dropout-esc
 SMOKE = Smoke(settings={"ps": (0.5,), "samples": 20000, "draws": 2000, "poisson_units": (10, 100, 1000),
                         "runs": 4}, steps=300)
 """Settings small enough for the smoke tests (seconds)."""
+
+KEYS = (
+        "p", "mean_measured", "variance_measured", "mean_predicted", "variance_predicted",
+        "samples", "mean_se", "variance_se", "sweep", "kept_units", "poisson", "escape",
+)
+"""The top-level keys of results.json beyond the header (documented in the README)."""

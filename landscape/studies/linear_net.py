@@ -28,6 +28,9 @@ MANY_LANDSCAPES = False
 
 @dataclass(frozen=True)
 class Settings:
+    """The ``[linear-net]`` section: the balanced start ``u0``, the learnt ``fraction`` of a
+    mode, and the scale of an optional random start (0: none)."""
+
     u0: float = 1e-3
     fraction: float = 0.5
     random_init: float = 0.0
@@ -39,6 +42,7 @@ class Settings:
 
 
 def check(scenario, landscapes) -> None:
+    """The linear-net family, u0 below every mode strength, and the run within the work bound."""
     land = landscapes[0]
     require(land.name == "linear-net", f"{scenario.source}: [landscape]: linear-net needs family = \"linear-net\"")
     require(len(scenario.optimizers) == 1 and scenario.optimizers[0].name == "gd",
@@ -52,6 +56,9 @@ def check(scenario, landscapes) -> None:
 
 @dataclass(frozen=True, eq=False)
 class LinearNetResult:
+    """GD from the balanced start: ``loss`` (K+1,) and mode strengths ``strengths`` (K+1, m);
+    the same from the random start, or None."""
+
     scenario: object
     landscape: object
     eta: float
@@ -61,6 +68,8 @@ class LinearNetResult:
     random_strengths: np.ndarray | None
 
     def learn_steps(self, strengths) -> list[int | None]:
+        """Per mode (m of them), the first step its strength reaches ``fraction`` x s, or None;
+        ``strengths`` (K+1, m)."""
         s = self.landscape.modes[0]
         f = self.scenario.settings.fraction
         out = []
@@ -77,6 +86,8 @@ class LinearNetResult:
         return 0.5 * np.sum((s - u) ** 2, -1), u
 
     def to_dict(self) -> dict:
+        """The JSON-ready dict: per mode the learning time measured, under gradient flow and
+        under GD, and the gradient-flow curves the figure draws."""
         sc, cfg = self.scenario, self.scenario.settings
         s = self.landscape.modes[0]
         measured = self.learn_steps(self.strengths)
@@ -90,6 +101,8 @@ class LinearNetResult:
                           "relative_error": None if measured[a] is None else float(measured[a] / predicted[a] - 1)}
                          for a in range(s.size)],
                "loss_initial": float(self.loss[0]), "loss_final": float(self.loss[-1])}
+        flow_loss, flow_u = self.predicted_curves()
+        out["gradient_flow"] = {"loss": flow_loss, "strengths": flow_u}  # what the figure draws, per step
         if self.random_strengths is not None:
             out["random_init"] = {"scale": cfg.random_init,
                                   "learn_time_measured": self.learn_steps(self.random_strengths),
@@ -108,6 +121,8 @@ def _record(land, opt, theta0, steps):
 
 
 def run(scenario, settings, progress=None) -> LinearNetResult:
+    """GD from the balanced start u0 (and from a random one from
+    ``stream(seed, "random-start")`` when ``random_init`` > 0), recording the mode strengths."""
     scenario = dataclasses.replace(scenario, settings=settings)
     land = scenario.build_landscape()
     spec = scenario.optimizers[0]
@@ -121,6 +136,7 @@ def run(scenario, settings, progress=None) -> LinearNetResult:
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
+    """Learning time of each mode: measured, gradient flow, GD's discrete prediction."""
     from ..tables import figure_lines, grid
 
     head = "# " if markdown else ""
@@ -151,3 +167,8 @@ FIGURES = {"learning-curves": figures.linear_net_figure}
 
 SMOKE = Smoke(steps=1000)
 """Settings small enough for the smoke tests (seconds)."""
+
+KEYS = (
+        "modes", "random_init",
+)
+"""The top-level keys of results.json beyond the header (documented in the README)."""

@@ -31,6 +31,9 @@ METHODS = ("gd", "heavy-ball", "nesterov")
 
 @dataclass(frozen=True)
 class Settings:
+    """The ``[lr-stability]`` section: ``etas`` grid points from 0 to ``span`` x the largest
+    predicted bound, and GD loss ``curves`` at these fractions of 2/lambda_max."""
+
     etas: int = 301
     span: float = 1.5
     curves: tuple[float, ...] = (0.4, 0.9, 0.98, 1.02)
@@ -42,6 +45,7 @@ class Settings:
 
 
 def check(scenario, landscapes) -> None:
+    """A quadratic minimum (the study needs its Hessian), and the sweep within the work bound."""
     land = landscapes[0]
     require(land.name == "quadratic", f"{scenario.source}: [landscape]: lr-stability needs family = \"quadratic\"")
     require(bool(np.all(np.linalg.eigvalsh(land.H) > 0)),
@@ -58,6 +62,10 @@ def check(scenario, landscapes) -> None:
 
 @dataclass(frozen=True, eq=False)
 class StabilityResult:
+    """The rate sweep of each optimizer: ``sweeps`` (method, beta, RateSweep over E etas,
+    measured boundary, predicted boundary); ``curves`` GD's RateSweep at the curve etas;
+    ``eigenvalues`` (n,), ``minimum`` and ``start`` (n,)."""
+
     scenario: object
     landscape: object
     eigenvalues: np.ndarray
@@ -67,6 +75,7 @@ class StabilityResult:
     curves: RateSweep  # GD at the curve etas
 
     def to_dict(self) -> dict:
+        """The JSON-ready dict: boundaries measured and predicted, the sweeps and the curves."""
         s, lam = self.scenario, self.eigenvalues
         gd = next((m for m in self.sweeps if m[0] == "gd"), None)
         onset = None
@@ -117,6 +126,9 @@ def _optimizer_for(method: str, beta: float):
 
 
 def run(scenario, settings, progress=None) -> StabilityResult:
+    """Per optimizer, the per-step rate for every eta of the grid in one batch, and the eta
+    where it crosses 1 against 2(1 + beta)/lambda_max (Nesterov: 2(1 + beta)/((1 + 2 beta)
+    lambda_max)). The start direction comes from ``stream(seed, "start")``."""
     scenario = dataclasses.replace(scenario, settings=settings)
     cfg = settings
     land = scenario.build_landscape()
@@ -140,6 +152,7 @@ def run(scenario, settings, progress=None) -> StabilityResult:
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
+    """Measured against predicted boundaries per method, and where GD starts to oscillate."""
     from ..tables import figure_lines, grid
 
     head = "# " if markdown else ""
@@ -171,3 +184,9 @@ FIGURES = {"lr-sweep": figures.lr_sweep_figure}
 
 SMOKE = Smoke(settings={"etas": 60})
 """Settings small enough for the smoke tests (seconds)."""
+
+KEYS = (
+        "boundary_measured", "boundary_predicted", "grid_spacing", "oscillation_onset_measured",
+        "oscillation_onset_predicted", "optimizers", "sweep", "curves",
+)
+"""The top-level keys of results.json beyond the header (documented in the README)."""

@@ -35,6 +35,10 @@ HESSIAN_METHOD = ("exact: every column a Hessian-vector product by forward-over-
 
 @dataclass(frozen=True)
 class Settings:
+    """The ``[mlp-xor]`` section: the critical-point search (``starts`` in the box
+    [-box, box]^n), and GD training (``runs`` starts of scale ``init_scale``, ``snapshots``
+    of the Hessian along it)."""
+
     starts: int = 8192
     box: float = 4.0
     runs: int = 8
@@ -51,6 +55,7 @@ class Settings:
 
 
 def check(scenario, landscapes) -> None:
+    """An mlp landscape small enough for the engine, and the search and training within the bounds."""
     land = landscapes[0]
     require(land.name == "mlp", f"{scenario.source}: [landscape]: mlp-xor needs family = \"mlp\"")
     require(land.activation != "relu", f"{scenario.source}: [landscape] activation: Newton's search needs a "
@@ -91,6 +96,10 @@ def orbit_labels(land, x: np.ndarray, tol: float) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class MLPXorResult:
+    """The search (``critical``, a CriticalSet; ``orbits`` (P,) the symmetry orbit of each
+    point), the derivative checks, and training: ``loss`` (R, K+1), ``snapshot_steps`` (S,),
+    ``eigenvalues`` (R, S, n) of the Hessian at each snapshot."""
+
     scenario: object
     landscape: object
     critical: object
@@ -105,6 +114,7 @@ class MLPXorResult:
 
     @property
     def zero_tol(self) -> float:
+        """The search's zero tolerance for eigenvalues."""
         return float(self.critical.zero_tol)
 
     def run_index(self) -> np.ndarray:
@@ -112,6 +122,8 @@ class MLPXorResult:
         return (self.eigenvalues < -self.zero_tol).sum(-1)
 
     def to_dict(self) -> dict:
+        """The JSON-ready dict: critical points with index and loss, the search's evidence,
+        loss by index, symmetries and the training's spectra."""
         sc, land, cs = self.scenario, self.landscape, self.critical
         pts = cs.points
         by_index = []
@@ -159,6 +171,9 @@ def _train(land, opt, theta0, steps: int, snapshot_steps, rng, tick):
 
 
 def run(scenario, settings, progress=None) -> MLPXorResult:
+    """GD training from ``stream(seed, "init")`` starts (its noise, if any, from
+    ``stream(seed, "run", name, 0)``), the Hessian at the snapshots, the derivative checks, and
+    the engine's search for every critical point (seeded by ``seed``; ``scenario.jobs`` workers)."""
     scenario = dataclasses.replace(scenario, settings=settings)
     land = scenario.build_landscape()
     cfg = settings
@@ -183,6 +198,7 @@ def run(scenario, settings, progress=None) -> MLPXorResult:
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
+    """Critical points by index with their losses, the checks, and the training's end."""
     from ..tables import figure_lines, grid
 
     head = "# " if markdown else ""
@@ -219,3 +235,9 @@ FIGURES = {"index-vs-loss": figures.index_loss_figure, "hessian-spectra": figure
 
 SMOKE = Smoke(settings={"starts": 1024, "runs": 3, "snapshots": 4}, steps=200)
 """Settings small enough for the smoke tests (seconds)."""
+
+KEYS = (
+        "parameters", "gradient_check", "hessian_check", "hessian_method", "critical_points",
+        "search", "loss_by_index", "index_loss_spearman", "symmetries", "training",
+)
+"""The top-level keys of results.json beyond the header (documented in the README)."""

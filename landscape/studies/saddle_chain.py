@@ -29,6 +29,9 @@ MANY_LANDSCAPES = False
 
 @dataclass(frozen=True)
 class Settings:
+    """The ``[saddle-chain]`` section: the chain lengths ``dims``, ``starts`` per d in a ball of
+    ``init_radius``, the arrival ``tolerance`` (fraction of a) and the d whose path is drawn."""
+
     dims: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
     starts: int = 16
     init_radius: float = 1e-3
@@ -47,6 +50,7 @@ class Settings:
 
 
 def check(scenario, landscapes) -> None:
+    """The saddle-chain family, and the runs for every d within the work bound."""
     require(landscapes[0].name == "saddle-chain",
             f"{scenario.source}: [landscape]: saddle-chain needs family = \"saddle-chain\"")
     require("dim" not in scenario.landscape_params,
@@ -58,12 +62,16 @@ def check(scenario, landscapes) -> None:
 
 @dataclass(frozen=True, eq=False)
 class ChainResult:
+    """Steps to the minimum per d and optimizer (``chain``: dicts with the median, all steps
+    and GD's prediction), and one path per optimizer at ``show_dim`` (``shown``)."""
+
     scenario: object
     landscape: object  # the chain at the first d, for its parameters
     chain: tuple[dict, ...]
     shown: tuple  # (optimizer, (K+1, d) iterates of one start) at show_dim
 
     def to_dict(self) -> dict:
+        """The JSON-ready dict: the chain rows and the predicted growth factor per saddle."""
         s = self.scenario
         params = {k: v for k, v in self.landscape.params().items() if k != "dim"}
         eta = next((o.eta for o in s.optimizers if o.name == "gd"), None)
@@ -78,6 +86,8 @@ class ChainResult:
 
 
 def run(scenario, settings, progress=None) -> ChainResult:
+    """Each optimizer from the same starts for each d. Starts for d from
+    ``stream(seed, "starts", d)``, optimizer j from ``stream(seed, "run", d, name, j)``."""
     scenario = dataclasses.replace(scenario, settings=settings)
     from ..families import build
 
@@ -113,6 +123,7 @@ def run(scenario, settings, progress=None) -> ChainResult:
 
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
+    """Median steps per d and optimizer beside GD's prediction, and the growth per saddle."""
     from ..tables import figure_lines, grid
     from .common import fmt_steps
 
@@ -147,3 +158,8 @@ FIGURES = {"chain-steps": figures.chain_figure}
 
 SMOKE = Smoke(settings={"dims": (1, 2, 3), "starts": 4, "show_dim": 2})
 """Settings small enough for the smoke tests (seconds)."""
+
+KEYS = (
+        "chain", "growth_factor_predicted",
+)
+"""The top-level keys of results.json beyond the header (documented in the README)."""

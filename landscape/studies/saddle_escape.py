@@ -38,6 +38,10 @@ MOMENTUM = ("gd", "heavy-ball", "nesterov")
 
 @dataclass(frozen=True)
 class Settings:
+    """The ``[saddle-escape]`` section: the starts near each saddle (``eps``, ``starts_per_eps``,
+    ``stable_offset``), the ball and stall thresholds, and the quadratic sweeps over eta,
+    |lambda_min| and dimension (``sweep_*``, ``beta`` for the momentum methods)."""
+
     eps: tuple[float, ...] = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12)
     starts_per_eps: int = 8
     radius: float = 0.5
@@ -66,6 +70,8 @@ class Settings:
 
 
 def check(scenario, landscapes) -> None:
+    """GD among the optimizers (the baseline), and work and memory within the bounds:
+    optimizers x starts x steps on each landscape, plus the sweeps."""
     require(any(o.name == "gd" for o in scenario.optimizers),
             f"{scenario.source}: [run] optimizers: saddle-escape compares with gd, so list it")
     cfg = scenario.settings
@@ -93,12 +99,17 @@ class Case:
     y0: np.ndarray  # (B, n) the starts in the eigenbasis
 
     def to_dict(self) -> dict:
+        """Label, landscape, saddle (n,) and its eigenvalues (n,)."""
         return {"label": self.label, "landscape": self.landscape.describe(), "saddle": self.saddle,
                 "eigenvalues": self.eigenvalues}
 
 
 @dataclass(frozen=True, eq=False)
 class EscapeResult:
+    """Per landscape a Case; per run a record (``runs``: dicts, one per start and optimizer);
+    medians per (landscape, optimizer, eps); the quadratic sweeps (``sweeps``: dict of row
+    lists); one path per optimizer on the first 2-D case with GD's linearised growth."""
+
     scenario: object
     cases: tuple[Case, ...]
     runs: tuple[dict, ...]
@@ -108,6 +119,7 @@ class EscapeResult:
     path_prediction: np.ndarray | None = None  # (K+1,) GD's |y_u(0)| (1 + eta |lambda_min|)^k on it
 
     def to_dict(self) -> dict:
+        """The JSON-ready dict (header, settings, cases, medians, sweeps, runs, path_prediction)."""
         s = self.scenario
         return {**header(s), "optimizers": [o.name for o in s.optimizers],
                 "settings": {**s.settings.__dict__, "steps": s.steps,
@@ -199,6 +211,11 @@ def _records(case: Case, spec, meas, outcome, pred, stall_pred) -> list[dict]:
 
 
 def run(scenario, settings, progress=None) -> EscapeResult:
+    """Every optimizer from the same starts on every landscape, the linearised predictions,
+    and the sweeps. Randomness: landscape i's starts from ``stream(seed, "starts", i)``,
+    optimizer j on it from ``stream(seed, "escape", i, name, j)``, the paths from
+    ``stream(seed, "path", name, j)``, the dimension sweep's starts per n from
+    ``stream(seed, "dim-sweep", n)``."""
     scenario = dataclasses.replace(scenario, settings=settings)
     cfg = settings
     cases = [_case(land, i, scenario) for i, land in enumerate(scenario.build_landscapes())]
@@ -346,6 +363,8 @@ def _sweeps(scenario, progress) -> dict:
 # --- tables -----------------------------------------------------------------------
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
+    """Medians per landscape and eps for every optimizer beside its prediction, then the
+    sweeps (eta, |lambda_min|, dimension) and GD's stall."""
     from ..tables import figure_lines, grid
     from .common import fmt_steps
 
@@ -411,3 +430,8 @@ FIGURES = {"escape-times": figures.escape_times_figure, "escape-sweeps": figures
 SMOKE = Smoke(settings={"eps": (1e-2, 1e-6), "starts_per_eps": 3, "sweep_etas": (0.05, 0.1),
                         "sweep_lambdas": (0.5, 1.0), "sweep_dims": (2, 20), "sweep_starts": 40}, landscapes=2)
 """Settings small enough for the smoke tests (seconds)."""
+
+KEYS = (
+        "optimizers", "runs", "medians", "sweeps", "cases",
+)
+"""The top-level keys of results.json beyond the header (documented in the README)."""

@@ -109,6 +109,7 @@ class RunRecord:
     start_eigen_coordinates: np.ndarray | None = None
 
     def to_dict(self) -> dict:
+        """Every field by name (arrays as they are; report.to_jsonable makes them JSON)."""
         return dict(self.__dict__)
 
 
@@ -134,6 +135,7 @@ class EscapeSweep:
     linearised: np.ndarray
 
     def to_dict(self) -> dict:
+        """The sweep's measured and predicted steps, and the prediction the figure draws."""
         return {"eps": self.eps, "start_eigen_coordinates": self.y0,
                 "escape_step": [int(k) if k >= 0 else None for k in self.escape_step],
                 "predicted_escape_step": self.predicted, "stall_steps": self.stall_steps,
@@ -157,6 +159,7 @@ class Result:
     theory: dict
 
     def to_dict(self) -> dict:
+        """results.json: the header, the landscape, critical points, theory, runs, sweep, settings."""
         s, cfg = self.scenario, self.settings
         return {
             **header(s),
@@ -414,3 +417,9 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     while out and not out[-1]:
         out.pop()
     return out
+
+KEYS = (
+        "landscape", "domain", "critical_search", "critical_points", "theory", "runs",
+        "escape_sweep", "settings",
+)
+"""The top-level keys of results.json beyond the header (documented in the README)."""
