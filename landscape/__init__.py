@@ -47,15 +47,57 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
-    from .critical import CriticalPoint, CriticalSet, Survey, find_critical_points, survey  # noqa: F401
-    from .dynamics import (Escape, Trajectory, escape_step, first_arrival, iterate, measure_escape,  # noqa: F401
-                           quadratic_escape, rate_sweep, run, stall_steps)
+    from .critical import (  # noqa: F401
+        CriticalPoint,
+        CriticalSet,
+        Survey,
+        find_critical_points,
+        survey,
+    )
+    from .dynamics import (  # noqa: F401
+        Escape,
+        Trajectory,
+        escape_step,
+        first_arrival,
+        iterate,
+        measure_escape,
+        quadratic_escape,
+        rate_sweep,
+        run,
+        stall_steps,
+    )
     from .errors import LandscapeError  # noqa: F401
     from .families import LANDSCAPES, Landscape, build  # noqa: F401
-    from .optim import (OPTIMIZERS, Optimizer, OptimizerSpec, adam, chain, dropout_gd, gd,  # noqa: F401
-                        heavy_ball, negative_curvature, nesterov, newton, noisy_gd, perturbed_gd,
-                        saddle_free_newton, scale)
+    from .optim import (  # noqa: F401
+        OPTIMIZERS,
+        Optimizer,
+        OptimizerSpec,
+        adam,
+        chain,
+        dropout_gd,
+        gd,
+        heavy_ball,
+        negative_curvature,
+        nesterov,
+        newton,
+        noisy_gd,
+        perturbed_gd,
+        saddle_free_newton,
+        scale,
+    )
     from .seeds import stream  # noqa: F401
-    from .spectrum import PointReport, Spectrum, classify_eigenvalues, inspect_point, spectrum  # noqa: F401
-    from .theory import (linear_recurrence, linearised_iterate, predicted_escape,  # noqa: F401
-                         predicted_escape_step, stability_bound, stability_bounds)
+    from .spectrum import (  # noqa: F401
+        PointReport,
+        Spectrum,
+        classify_eigenvalues,
+        inspect_point,
+        spectrum,
+    )
+    from .theory import (  # noqa: F401
+        linear_recurrence,
+        linearised_iterate,
+        predicted_escape,
+        predicted_escape_step,
+        stability_bound,
+        stability_bounds,
+    )

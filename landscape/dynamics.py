@@ -16,7 +16,6 @@ import numpy as np
 
 from .errors import LandscapeError
 
-
 STORE_VALUES = 2**22
 """The most numbers a thinned run keeps (32 MB): rows x starts x (dim + 2)."""
 

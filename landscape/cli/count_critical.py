@@ -5,9 +5,27 @@ from __future__ import annotations
 import click
 
 from ..errors import LandscapeError
-from .options import (FAMILY, MODEL, Progress, capped_jobs, check_out, echo_json, force_option, format_option,
-                      formats as parse_formats, jobs_option, json_option, out_option, param_option, parse_params,
-                      quiet_option, say_wrote, seed_option, set_force, starts_option)
+from .options import (
+    FAMILY,
+    MODEL,
+    Progress,
+    capped_jobs,
+    check_out,
+    echo_json,
+    force_option,
+    format_option,
+    jobs_option,
+    json_option,
+    out_option,
+    param_option,
+    parse_params,
+    quiet_option,
+    say_wrote,
+    seed_option,
+    set_force,
+    starts_option,
+)
+from .options import formats as parse_formats
 
 
 @click.command("count-critical", short_help="Count critical points by index against theory.")

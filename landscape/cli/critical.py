@@ -5,9 +5,28 @@ from __future__ import annotations
 import click
 
 from ..errors import LandscapeError
-from .options import (FAMILY, Progress, capped_jobs, check_out, echo_json, family_argument, force_option,
-                      format_option, formats as parse_formats, jobs_option, json_option, out_option, param_option,
-                      parse_domain, parse_params, quiet_option, say_wrote, seed_option, set_force, starts_option)
+from .options import (
+    FAMILY,
+    Progress,
+    capped_jobs,
+    check_out,
+    echo_json,
+    family_argument,
+    force_option,
+    format_option,
+    jobs_option,
+    json_option,
+    out_option,
+    param_option,
+    parse_domain,
+    parse_params,
+    quiet_option,
+    say_wrote,
+    seed_option,
+    set_force,
+    starts_option,
+)
+from .options import formats as parse_formats
 
 
 @click.command("critical", short_help="Find and classify every critical point.")

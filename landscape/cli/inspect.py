@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from ..errors import LandscapeError
-from .options import echo_json, family_argument, json_option, param_option, parse_numbers, parse_params
+from .options import (
+    echo_json,
+    family_argument,
+    json_option,
+    param_option,
+    parse_numbers,
+    parse_params,
+)
 
 
 @click.command("inspect", short_help="Value, derivatives and curvature at a point.")

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import click
 
-from .options import (Progress, capped_jobs, check_out, echo_json, jobs_option, json_option, out_option,
-                      quiet_option)
+from .options import (
+    Progress,
+    capped_jobs,
+    check_out,
+    echo_json,
+    jobs_option,
+    json_option,
+    out_option,
+    quiet_option,
+)
 
 
 @click.command("report", short_help="Run every built-in scenario (the gallery).")

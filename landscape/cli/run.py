@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import click
 
-from .options import (Progress, capped_jobs, check_out, echo_json, force_option, jobs_option, json_option,
-                      out_option, quiet_option, say_wrote, scenario_argument, set_force)
+from .options import (
+    Progress,
+    capped_jobs,
+    check_out,
+    echo_json,
+    force_option,
+    jobs_option,
+    json_option,
+    out_option,
+    quiet_option,
+    say_wrote,
+    scenario_argument,
+    set_force,
+)
 
 
 @click.command("run", short_help="Run a scenario: results, figures, tables.")

@@ -3,7 +3,14 @@
 import math
 
 from .base import MAX_MAGNITUDE, Landscape
-from .classic import Himmelblau, MonkeySaddle, MullerBrown, Rosenbrock, Saddle2D, SixHumpCamel
+from .classic import (
+    Himmelblau,
+    MonkeySaddle,
+    MullerBrown,
+    Rosenbrock,
+    Saddle2D,
+    SixHumpCamel,
+)
 from .linear_net import LinearNet
 from .mlp import MLPLoss
 from .polynomial import Polynomial

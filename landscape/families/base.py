@@ -20,7 +20,6 @@ import numpy as np
 
 from ..errors import LandscapeError
 
-
 MAX_DIM = 4096
 """The largest dimension a landscape with dense Hessians may have."""
 

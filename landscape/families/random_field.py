@@ -9,7 +9,6 @@ import numpy as np
 from ..errors import LandscapeError
 from .base import Landscape, points
 
-
 MAX_FEATURE_ENTRIES = 2**24
 """The most entries the frequency matrix w (features, dim) may have."""
 

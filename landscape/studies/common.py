@@ -6,7 +6,6 @@ import numpy as np
 
 from ..errors import LandscapeError
 
-
 STEP_OVERHEAD = 1e5
 """Operations one optimizer step costs beyond its arithmetic (~20 us of Python and numpy calls)."""
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import check_budget, num, point_cost, require, step_work, ticker
-from .base import Smoke, header
-from ..seeds import stream
 from ..figures import dead_relu as figures
+from ..seeds import stream
+from .base import Smoke, header
+from .common import check_budget, num, point_cost, require, step_work, ticker
 
 MANY_LANDSCAPES = False
 TAKES_ETA = False

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import theory
-from ..nn.modules import Dropout
-from ..spectrum import spectrum
-from .common import check_budget, num, point_cost, require, step_work, ticker
-from .base import Smoke, header
-from ..seeds import stream
 from ..figures import dropout_noise as figures
+from ..nn.modules import Dropout
+from ..seeds import stream
+from ..spectrum import spectrum
+from .base import Smoke, header
+from .common import check_budget, num, point_cost, require, step_work, ticker
 
 MANY_LANDSCAPES = False
 

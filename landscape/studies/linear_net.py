@@ -18,10 +18,10 @@ import numpy as np
 
 from .. import theory
 from ..dynamics import iterate
-from .common import check_budget, num, point_cost, require, step_work
-from .base import Smoke, header
-from ..seeds import stream
 from ..figures import linear_net as figures
+from ..seeds import stream
+from .base import Smoke, header
+from .common import check_budget, num, point_cost, require, step_work
 
 MANY_LANDSCAPES = False
 

@@ -18,11 +18,11 @@ import numpy as np
 
 from .. import theory
 from ..dynamics import RateSweep, rate_sweep
-from ..optim import chain, scale, trace
-from .common import check_budget, point_cost, require, step_work, ticker
-from .base import Smoke, header
-from ..seeds import stream
 from ..figures import lr_stability as figures
+from ..optim import chain, scale, trace
+from ..seeds import stream
+from .base import Smoke, header
+from .common import check_budget, point_cost, require, step_work, ticker
 
 MANY_LANDSCAPES = False
 TAKES_ETA = False  # the study sweeps eta itself

@@ -21,11 +21,11 @@ import numpy as np
 
 from ..critical import find_critical_points
 from ..dynamics import iterate
-from ..nn.checks import gradient_error, hessian_error
-from .common import check_budget, point_cost, require, step_work, ticker
-from .base import Smoke, header
-from ..seeds import stream
 from ..figures import mlp_xor as figures
+from ..nn.checks import gradient_error, hessian_error
+from ..seeds import stream
+from .base import Smoke, header
+from .common import check_budget, point_cost, require, step_work, ticker
 
 MANY_LANDSCAPES = False
 

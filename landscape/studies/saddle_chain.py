@@ -16,13 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import theory
-from ..dynamics import first_arrival, run as run_steps
-from ..optim import ball
+from ..dynamics import first_arrival
+from ..dynamics import run as run_steps
 from ..families.base import MAX_DIM
-from .common import check_budget, median, require, step_work, ticker
-from .base import Smoke, header
-from ..seeds import stream
 from ..figures import saddle_chain as figures
+from ..optim import ball
+from ..seeds import stream
+from .base import Smoke, header
+from .common import check_budget, median, require, step_work, ticker
 
 MANY_LANDSCAPES = False
 

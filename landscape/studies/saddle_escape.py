@@ -25,12 +25,12 @@ import numpy as np
 from .. import theory
 from ..critical import find_critical_points
 from ..dynamics import measure_escape, quadratic_escape
-from ..optim import chain, scale, trace
 from ..families.base import MAX_DIM
-from .common import check_budget, median, point_cost, require, step_work, ticker
-from .base import Smoke, header
-from ..seeds import stream
 from ..figures import saddle_escape as figures
+from ..optim import chain, scale, trace
+from ..seeds import stream
+from .base import Smoke, header
+from .common import check_budget, median, point_cost, require, step_work, ticker
 
 MANY_LANDSCAPES = True
 MOMENTUM = ("gd", "heavy-ball", "nesterov")

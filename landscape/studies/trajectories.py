@@ -22,7 +22,8 @@ import numpy as np
 
 from .. import theory
 from ..critical import CriticalPoint, CriticalSet, find_critical_points
-from ..dynamics import EscapeWatch, StallWatch, Trajectory, run as run_steps, thinning
+from ..dynamics import EscapeWatch, StallWatch, Trajectory, thinning
+from ..dynamics import run as run_steps
 from ..errors import LandscapeError
 from ..figures import trajectories as figures
 from ..optim import OptimizerSpec
