@@ -28,7 +28,7 @@ def dead_units_figure(result, axes=None):
     ax.set_xscale("symlog", linthresh=1)
     ax.set_xlim(0, k[-1])
     finish(ax, "step (symlog)", f"dead units (of {units})",
-            f"One run at η = {d['large_eta']:g}: units die in the first large steps", loc="center right")
+            f"One run at η = {d['large_eta']:g}: units die in the first large steps", loc="upper right")
     ax = axes[1]
     for bn, colour, label in ((False, "#d62728", "plain"), (True, "#1f77b4", "batch norm")):
         rows = [r for r in d["sweep"] if r["batchnorm"] == bn]
