@@ -106,3 +106,26 @@ def test_jobs_reaches_count_critical_on_a_landscape_and_does_not_change_the_coun
     a, b = json.loads(one.stdout), json.loads(two.stdout)
     # separable wells: per coordinate two minima and one maximum, so C(3, k) 2^(3-k) points of index k
     assert a["found_by_index"] == b["found_by_index"] == [8, 12, 6, 1]
+
+
+def test_jobs_reaches_every_study_search_and_changes_no_number(tmp_path, monkeypatch):
+    """--jobs on `run` reaches the engine in the trajectories kind (and every study that searches);
+    the results are the same for 1 and 2 workers."""
+    import landscape.studies.trajectories as tr
+
+    seen = []
+    real = tr.find_critical_points
+
+    def spy(*a, **k):
+        seen.append(k.get("jobs"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(tr, "find_critical_points", spy)
+    one = invoke("run", "saddle-2d", "--out", tmp_path / "a", "--json", "-j", "1")
+    two = invoke("run", "saddle-2d", "--out", tmp_path / "b", "--json", "-j", "2")
+    assert one.exit_code == two.exit_code == 0
+    from landscape.budget import max_jobs
+
+    assert seen == [1, min(2, max_jobs())]  # one search per run, with the (capped) --jobs
+    a, b = json.loads(one.stdout), json.loads(two.stdout)
+    assert a["critical_points"] == b["critical_points"] and a["runs"] == b["runs"]

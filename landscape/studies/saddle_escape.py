@@ -142,7 +142,8 @@ def _case(land, index: int, scenario) -> Case:
     if land.name == "quadratic" and known is not None:
         p = known[0]
     else:
-        crit = find_critical_points(land, scenario.domain, starts=scenario.critical_starts, seed=scenario.seed)
+        crit = find_critical_points(land, scenario.domain, starts=scenario.critical_starts, seed=scenario.seed,
+                                    jobs=scenario.jobs)
         saddles = crit.of_kind("saddle")
         require(bool(saddles), f"{scenario.source}: landscape {index + 1} ({land.name}) has no saddle to escape")
         centre = np.mean(crit.domain, axis=1)
