@@ -23,6 +23,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .errors import LandscapeError
+from .schema import SCHEMA_VERSION
 from .stats import wilson_interval
 
 THETA_GOE = math.log(3) / 4
@@ -580,7 +581,7 @@ class CountCritical:
 
     def to_dict(self) -> dict:
         n = self.dim
-        out: dict = {"schema_version": 1}
+        out: dict = {"schema_version": SCHEMA_VERSION}
         if self.landscape is not None:
             out.update(self.landscape.to_dict())
         elif self.ensemble is not None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from .budget import max_jobs, need_memory, need_work
 from .errors import LandscapeError
+from .schema import SCHEMA_VERSION
 from .spectrum import RTOL, classify_eigenvalues, spectrum
 
 
@@ -516,7 +517,7 @@ class Survey:
     count_bound: int | None = None
 
     def to_dict(self) -> dict:
-        out = {"schema_version": 1, "landscape": self.landscape.describe(),
+        out = {"schema_version": SCHEMA_VERSION, "landscape": self.landscape.describe(),
                "manifold": self.landscape.manifold, "found": len(self.critical.points),
                **self.critical.to_dict()}
         out["expected_by_index"] = self.expected_by_index

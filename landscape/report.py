@@ -99,7 +99,7 @@ def write_critical(survey, out: Path, formats=("png",)) -> tuple[Path, dict]:
 
 def results_dict(result, figures=()) -> dict:
     """The JSON-ready dict of a result: its to_dict(), the package versions, the figure files."""
-    from .studies.base import versions
+    from .schema import versions
 
     return to_jsonable({**result.to_dict(), "versions": versions(), "figures": list(figures)})
 

@@ -38,8 +38,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-SCHEMA_VERSION = 1
-"""The version of the results.json layout; every kind writes this one constant."""
+from ..schema import SCHEMA_VERSION, versions  # noqa: F401  (re-exported: the contract's names)
 
 Progress = Callable[[str, int], Callable[[int], None]]
 
@@ -117,20 +116,6 @@ def from_module(module, kind: str | None = None) -> Study:
                  keys=tuple(getattr(module, "KEYS", ())))
 
 
-def versions() -> dict:
-    """The versions of Python and the packages a result depends on (read from metadata,
-    so nothing is imported)."""
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for name, dist in (("landscape", "landscape-sim"), ("numpy", "numpy"), ("scipy", "scipy"),
-                       ("matplotlib", "matplotlib")):
-        try:
-            out[name] = version(dist)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 def header(scenario) -> dict:

@@ -35,23 +35,6 @@ def require(condition: bool, message: str) -> None:
         raise LandscapeError(message)
 
 
-def optimizer(spec):
-    """The Optimizer an OptimizerSpec names."""
-    from ..optim import OPTIMIZERS
-
-    return OPTIMIZERS[spec.name](**spec.settings)
-
-
-def settings_of(spec, key: str, default: float) -> float:
-    """A setting of the spec, else the optimizer's own default."""
-    import inspect
-
-    from ..optim import OPTIMIZERS
-
-    if key in spec.settings:
-        return float(spec.settings[key])
-    p = inspect.signature(OPTIMIZERS[spec.name]).parameters.get(key)
-    return float(p.default) if p is not None else default
 
 
 def median(values) -> float | None:
