@@ -77,7 +77,11 @@ def write_result(result, out: Path, formats=("png",)) -> tuple[Path, dict]:
                          formats, extra=files)
 
 
-write_scenario = write_result  # the name before the Study contract
+def written_files(folder: Path, data: dict) -> list[str]:
+    """The files of a written result folder, for the 'wrote' line: the figures, results.json,
+    summary.md, then the rest (CSVs) by name; the hidden marker is left out."""
+    first = data["figures"] + ["results.json", "summary.md"]
+    return first + sorted(p.name for p in Path(folder).iterdir() if p.name not in first and not p.name.startswith("."))
 
 
 def write_count(result, out: Path, formats=("png",)) -> tuple[Path, dict]:

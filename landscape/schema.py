@@ -9,6 +9,7 @@ from __future__ import annotations
 SCHEMA_VERSION = 1
 """The version of the results.json layout; every writer uses this one constant."""
 
+
 def versions() -> dict:
     """The versions of Python and the packages a result depends on (read from metadata,
     so nothing is imported)."""

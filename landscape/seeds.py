@@ -25,8 +25,9 @@ __all__ = ["child", "stream", "word"]
 
 
 def word(name: object) -> int:
-    """A stable 32-bit word for a name: ints in [0, 2**32) as themselves, anything else
-    (strings, floats, negative or large ints) from the BLAKE2b hash of ``repr``-free text."""
+    """A stable 32-bit word for a name: ints in [0, 2**32) as themselves; a string by the
+    BLAKE2b hash of its UTF-8 text; anything else (floats, other ints) by the hash of
+    ``type:repr``, which is the same on every machine and Python version."""
     if isinstance(name, (int, np.integer)) and not isinstance(name, bool) and 0 <= int(name) < 2**32:
         return int(name)
     text = name if isinstance(name, str) else f"{type(name).__name__}:{name!r}"

@@ -78,11 +78,37 @@ def classify_eigenvalues(eigenvalues, rtol: float = RTOL, scale=None):
     return n_neg, kind_of(n_neg, n_zero, n_pos), tol
 
 
-def spectrum(hessians, rtol: float = RTOL, scale=None) -> Spectrum:
-    """Eigen-decompose and classify a batch of symmetric matrices (..., n, n)."""
+SIGN_TIE = 1e-6
+"""Components within this relative margin of the largest count as tied for choosing the sign."""
+
+
+def canonical_signs(vectors: np.ndarray) -> np.ndarray:
+    """Eigenvectors (..., n, n), columns the vectors, each flipped so that its first
+    component of largest magnitude is positive.
+
+    LAPACK may return v or -v depending on the machine and library; this choice does
+    not. Components within SIGN_TIE (relative) of the largest count as tied and the
+    first of them decides, so rounding cannot swap which one does (a vector with
+    equal components such as (1, -1)/sqrt 2 gets its sign from the first).
+    """
+    v = np.asarray(vectors, dtype=float)
+    mag = np.abs(v)
+    lead = np.argmax(mag >= mag.max(axis=-2, keepdims=True) * (1 - SIGN_TIE), axis=-2)  # (..., n)
+    sign = np.sign(np.take_along_axis(v, lead[..., None, :], axis=-2))
+    return v * np.where(sign == 0, 1.0, sign)
+
+
+def eigh(hessians) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.linalg.eigh`` of the symmetrised batch (..., n, n) with canonical eigenvector
+    signs: eigenvalues (..., n) ascending, eigenvectors (..., n, n) as columns."""
     H = np.asarray(hessians, dtype=float)
-    H = 0.5 * (H + np.swapaxes(H, -1, -2))
-    lam, vec = np.linalg.eigh(H)
+    lam, vec = np.linalg.eigh(0.5 * (H + np.swapaxes(H, -1, -2)))
+    return lam, canonical_signs(vec)
+
+
+def spectrum(hessians, rtol: float = RTOL, scale=None) -> Spectrum:
+    """Eigen-decompose (canonical signs) and classify a batch of symmetric matrices (..., n, n)."""
+    lam, vec = eigh(hessians)
     tol = zero_tolerance(lam, rtol, scale)
     n_neg, n_zero, n_pos = inertia(lam, tol)
     return Spectrum(lam, vec, n_neg, n_zero, n_pos, kind_of(n_neg, n_zero, n_pos), tol)

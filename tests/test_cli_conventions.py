@@ -83,6 +83,11 @@ def test_scenario_names_complete_in_the_shell():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout
     names = [line.split(",", 1)[1] for line in out.splitlines() if line.startswith("plain,")]
     assert names == ["saddle-2d", "saddle-chain", "saddle-escape"]
+    # the README's setup lines: each shell's script names the landscape command
+    for shell, marker in (("bash", "complete -o nosort -F"), ("zsh", "compdef"), ("fish", "complete --no-files")):
+        env = {**os.environ, "_LANDSCAPE_COMPLETE": f"{shell}_source"}
+        script = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout
+        assert marker in script and "landscape" in script, shell
 
 
 def test_report_json_lists_what_it_wrote(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from landscape.cli import cli
 from landscape.studies import run as run_study
-from landscape.report import write_scenario
+from landscape.report import write_result
 from landscape.scenario import load, resolve
 
 SMALL = {
@@ -28,7 +28,7 @@ def nn_studies(tmp_path_factory):
         sc = load(resolve(name))
         sc = dataclasses.replace(sc, steps=STEPS[name], settings=dataclasses.replace(sc.settings, **settings))
         result = run_study(sc)
-        done[name] = (result, *write_scenario(result, out, ("png",)))
+        done[name] = (result, *write_result(result, out, ("png",)))
     return done
 
 

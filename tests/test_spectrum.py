@@ -58,3 +58,23 @@ def test_one_dimensional_kinds():
     index, kind, _ = classify_eigenvalues(np.array([[2.0], [-3.0]]))
     np.testing.assert_array_equal(kind, ["minimum", "maximum"])
     np.testing.assert_array_equal(index, [0, 1])
+
+
+def test_eigenvector_signs_are_canonical_whatever_lapack_returns():
+    """v and -v are both eigenvectors; canonical_signs picks the one whose first largest
+    component is positive, so flipping any column of LAPACK's answer changes nothing."""
+    from landscape.spectrum import canonical_signs, eigh
+
+    rng = np.random.default_rng(11)
+    A = rng.standard_normal((50, 5, 5))
+    H = A + np.swapaxes(A, -1, -2)
+    lam, V = eigh(H)
+    np.testing.assert_allclose(np.einsum("bij,bjk->bik", H, V), V * lam[:, None, :], atol=1e-12)
+    flips = rng.choice([-1.0, 1.0], size=(50, 1, 5))
+    np.testing.assert_array_equal(canonical_signs(V * flips), V)
+    lead = np.take_along_axis(V, np.argmax(np.abs(V), axis=-2)[:, None, :], axis=-2)
+    assert np.all(lead > 0)
+    # a tie between components of equal magnitude goes to the first, even if rounding favours another
+    v = np.array([[-0.7071067811865476, 0.7071067811865475], [0.7071067811865475, 0.7071067811865476]])
+    np.testing.assert_array_equal(canonical_signs(v), [[0.7071067811865476, 0.7071067811865475],
+                                                       [-0.7071067811865475, 0.7071067811865476]])

@@ -13,7 +13,7 @@ from landscape.dynamics import first_arrival, run
 from landscape.studies import run as run_study
 from landscape.optim import ball, gd, perturbed_gd
 from landscape.outdir import MARKER
-from landscape.report import write_scenario
+from landscape.report import write_result
 from landscape.scenario import load, resolve
 from landscape.theory import chain_phase_ends, saxe_gd_learn_steps, saxe_learn_time
 
@@ -123,7 +123,7 @@ def small(name):
 @pytest.fixture(scope="module")
 def studies(tmp_path_factory):
     out = tmp_path_factory.mktemp("studies")
-    return {name: (write_scenario(run_study(small(name)), out, ("png",))) for name in SMALL}
+    return {name: (write_result(run_study(small(name)), out, ("png",))) for name in SMALL}
 
 
 def test_saddle_escape_results(studies):
@@ -198,8 +198,8 @@ def test_linear_net_results(studies):
 
 
 def test_study_results_are_byte_identical_for_a_seed(tmp_path):
-    a = write_scenario(run_study(small("saddle-escape")), tmp_path / "a", ("png",))[0]
-    b = write_scenario(run_study(small("saddle-escape")), tmp_path / "b", ("png",))[0]
+    a = write_result(run_study(small("saddle-escape")), tmp_path / "a", ("png",))[0]
+    b = write_result(run_study(small("saddle-escape")), tmp_path / "b", ("png",))[0]
     assert (a / "results.json").read_bytes() == (b / "results.json").read_bytes()
 
 

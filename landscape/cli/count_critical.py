@@ -5,47 +5,27 @@ from __future__ import annotations
 import click
 
 from ..errors import LandscapeError
-from .options import (
-    FAMILY,
-    MODEL,
-    Progress,
-    capped_jobs,
-    check_out,
-    echo_json,
-    force_option,
-    format_option,
-    jobs_option,
-    json_option,
-    out_option,
-    param_option,
-    parse_params,
-    quiet_option,
-    say_wrote,
-    seed_option,
-    set_force,
-    starts_option,
-)
-from .options import formats as parse_formats
+from . import options as opt
 
 
 @click.command("count-critical", short_help="Count critical points by index against theory.")
 @click.option("--dim", "-n", type=int, required=True, help="The dimension N.")
-@click.option("--model", default="signs", show_default=True, type=MODEL,
+@click.option("--model", default="signs", show_default=True, type=opt.MODEL,
               help="signs: exact sign configurations; the others: sampled random Hessians.")
 @click.option("--enumerate", "enumerate_all", is_flag=True,
               help="Walk all 2^N sign vectors and classify each (N <= 20).")
 @click.option("--samples", type=int, default=100_000, show_default=True, help="Random matrices to sample.")
-@click.option("--landscape", "family", default=None, metavar="FAMILY", type=FAMILY,
+@click.option("--landscape", "family", default=None, metavar="FAMILY", type=opt.FAMILY,
               help="Count the critical points of a real landscape.")
-@param_option
-@starts_option(4096, "Search starts for --landscape.")
-@jobs_option
-@seed_option(0, "Seed of the samples and starts.")
-@out_option(None, "Write OUT/count-critical/ with figures, results.json and summary.md.")
-@format_option()
-@force_option
-@quiet_option
-@json_option
+@opt.param_option
+@opt.starts_option(4096, "Search starts for --landscape.")
+@opt.jobs_option
+@opt.seed_option(0, "Seed of the samples and starts.")
+@opt.out_option(None, "Write OUT/count-critical/ with figures, results.json and summary.md.")
+@opt.format_option()
+@opt.force_option
+@opt.quiet_option
+@opt.json_option
 def command(dim, model, enumerate_all, samples, family, params, starts, jobs, seed, out, formats, force, quiet,
             as_json):
     """How many critical points of each index: coin flips, random matrices, real landscapes."""
@@ -54,10 +34,10 @@ def command(dim, model, enumerate_all, samples, family, params, starts, jobs, se
     from ..counting import count_critical as count
     from ..families import LANDSCAPES, build
 
-    set_force(force)
+    opt.set_force(force)
     land = None
     if family is not None:
-        settings = parse_params(params)
+        settings = opt.parse_params(params)
         if "dim" in {f.name for f in dataclasses.fields(LANDSCAPES[family])}:
             settings.setdefault("dim", dim)
         land = build(family, settings)
@@ -65,10 +45,10 @@ def command(dim, model, enumerate_all, samples, family, params, starts, jobs, se
             raise LandscapeError(f"--landscape {family} has dimension {land.dim}, not --dim {dim}")
     elif params:
         raise LandscapeError("--param sets a family parameter: use it with --landscape")
-    figure_formats = parse_formats(formats) if out is not None else None
-    out = check_out(out, ["count-critical"]) if out is not None else None
-    jobs = capped_jobs(jobs, quiet)
-    with Progress(quiet or as_json) as progress:
+    figure_formats = opt.formats(formats) if out is not None else None
+    out = opt.check_out(out, ["count-critical"]) if out is not None else None
+    jobs = opt.capped_jobs(jobs, quiet)
+    with opt.Progress(quiet or as_json) as progress:
         # indices count the negative eigenvalues of the Hessian, (N-1) x (N-1) on a sphere
         hessian_dim = land.tangent_dim if land is not None else dim
         result = count(hessian_dim, model, enumerate_all=enumerate_all, samples=samples, seed=seed,
@@ -78,11 +58,11 @@ def command(dim, model, enumerate_all, samples, family, params, starts, jobs, se
         from ..report import write_count
 
         folder, data = write_count(result, out, figure_formats)
-        say_wrote(folder, data["figures"] + ["results.json", "summary.md"], quiet)
+        opt.say_wrote(folder, data["figures"] + ["results.json", "summary.md"], quiet)
     from ..report import to_jsonable
 
     if as_json:
-        echo_json(to_jsonable(result.to_dict()))
+        opt.echo_json(to_jsonable(result.to_dict()))
         return
     from ..tables import count_tables
 

@@ -5,50 +5,29 @@ from __future__ import annotations
 import click
 
 from ..errors import LandscapeError
-from .options import (
-    FAMILY,
-    Progress,
-    capped_jobs,
-    check_out,
-    echo_json,
-    family_argument,
-    force_option,
-    format_option,
-    jobs_option,
-    json_option,
-    out_option,
-    param_option,
-    parse_domain,
-    parse_params,
-    quiet_option,
-    say_wrote,
-    seed_option,
-    set_force,
-    starts_option,
-)
-from .options import formats as parse_formats
+from . import options as opt
 
 
 @click.command("critical", short_help="Find and classify every critical point.")
-@family_argument
+@opt.family_argument
 @click.option("--dim", "-n", type=int, default=None, help="The dimension N (families with a dim).")
-@param_option
+@opt.param_option
 @click.option("--terms", "terms_file", default=None, type=click.Path(dir_okay=False),
               help='polynomial: a JSON file {"terms": [[[e1, ..., eN], coefficient], ...]}.')
 @click.option("--domain", default=None, metavar="xmin:xmax,ymin:ymax",
               help="Search box (default: the family's, which holds every critical point when the "
                    "landscape is coercive).")
-@starts_option(65536, "Start budget; the search stops earlier once the count is stable.")
+@opt.starts_option(65536, "Start budget; the search stops earlier once the count is stable.")
 @click.option("--batch", type=int, default=None,
               help="Largest completeness batch: batches start at 1024 starts and double up to this "
                    "[default: 16384].")
-@jobs_option
-@seed_option(0, "Seed of the starts.")
-@out_option(None, "Write OUT/critical-FAMILY/ with figures, results.json, points.csv and summary.md.")
-@format_option()
-@force_option
-@quiet_option
-@json_option
+@opt.jobs_option
+@opt.seed_option(0, "Seed of the starts.")
+@opt.out_option(None, "Write OUT/critical-FAMILY/ with figures, results.json, points.csv and summary.md.")
+@opt.format_option()
+@opt.force_option
+@opt.quiet_option
+@opt.json_option
 def command(family, dim, params, terms_file, domain, starts, batch, jobs, seed, out, formats, force, quiet,
             as_json):
     """Find all critical points of a landscape, classify them and measure completeness.
@@ -60,23 +39,23 @@ def command(family, dim, params, terms_file, domain, starts, batch, jobs, seed, 
     from ..report import to_jsonable
     from ..tables import critical_tables
 
-    set_force(force)
-    land = build_for_search(family, dim, parse_params(params), terms_file)
-    box = parse_domain(domain) if domain is not None else None
-    figure_formats = parse_formats(formats) if out is not None else None
-    out = check_out(out, [f"critical-{land.name}"]) if out is not None else None
-    jobs = capped_jobs(jobs, quiet)
-    with Progress(quiet or as_json) as progress:
+    opt.set_force(force)
+    land = build_for_search(family, dim, opt.parse_params(params), terms_file)
+    box = opt.parse_domain(domain) if domain is not None else None
+    figure_formats = opt.formats(formats) if out is not None else None
+    out = opt.check_out(out, [f"critical-{land.name}"]) if out is not None else None
+    jobs = opt.capped_jobs(jobs, quiet)
+    with opt.Progress(quiet or as_json) as progress:
         result = survey(land, box, starts=starts, seed=seed, batch=batch, jobs=jobs,
                         progress=progress.lazy("searching", starts))
     if out is not None:
         from ..report import write_critical
 
         folder, written = write_critical(result, out, figure_formats)
-        say_wrote(folder, written["figures"] + ["results.json", "points.csv", "summary.md"], quiet)
+        opt.say_wrote(folder, written["figures"] + ["results.json", "points.csv", "summary.md"], quiet)
     data = to_jsonable(result.to_dict())
     if as_json:
-        echo_json(data)
+        opt.echo_json(data)
     else:
         click.echo("\n".join(critical_tables(data)))
 
@@ -123,6 +102,3 @@ def read_terms(path: str):
     if extra:
         raise LandscapeError(f"--terms: {path}: unknown key {extra[0]!r}; the file holds only \"terms\"")
     return data["terms"]
-
-
-__all__ = ["FAMILY", "build_for_search", "command", "read_terms"]

@@ -41,7 +41,7 @@ def command(scenario, out, formats, seed, eta, steps, jobs, force, quiet, as_jso
     linear-net (Saxe et al.), mlp-xor (a network's critical points),
     dead-relu (dead units, batch norm), dropout-noise. `landscape list` has them all.
     """
-    from ..report import write_result
+    from ..report import write_result, written_files
     from ..scenario import load, resolve
     from ..studies import STUDIES, run
 
@@ -53,8 +53,7 @@ def command(scenario, out, formats, seed, eta, steps, jobs, force, quiet, as_jso
     with Progress(quiet or as_json) as progress:
         result = run(spec, progress.callback)
     folder, data = write_result(result, out, spec.formats)
-    files = data["figures"] + ["results.json", "summary.md"] + \
-        [n for n, _ in (study.files(result) if study.files else [])]
+    files = written_files(folder, data)
     if as_json:
         say_wrote(folder, files, quiet)
         echo_json(data)

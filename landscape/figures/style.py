@@ -41,15 +41,13 @@ def new_axes(ax=None, size=(6.4, 4.8)):
     return ax.figure, ax
 
 
-def axes_pair(axes, size=(11, 4.4)):
+def axes_pair(axes=None, size=(11, 4.4)):
     """Two side-by-side axes (a new figure unless the caller gives them)."""
-    if axes is None:
-        _, axes = subplots(1, 2, figsize=size)
-    return axes[0].figure, axes
+    return axes_row(axes, 2, size)
 
 
 def axes_row(axes, count: int, size):
-    """``count`` side-by-side axes (a new figure unless the caller gives them)."""
+    """(figure, ``count`` side-by-side axes): the caller's, or a new Figure's."""
     if axes is None:
         _, axes = subplots(1, count, figsize=size)
     return axes[0].figure, axes

@@ -29,6 +29,7 @@ from ..families.base import MAX_DIM
 from ..figures import saddle_escape as figures
 from ..optim import chain, scale, trace
 from ..seeds import stream
+from ..spectrum import eigh
 from .base import Smoke, header
 from .common import check_budget, median, point_cost, require, step_work, ticker
 
@@ -148,7 +149,7 @@ def _case(land, index: int, scenario) -> Case:
         require(bool(saddles), f"{scenario.source}: landscape {index + 1} ({land.name}) has no saddle to escape")
         centre = np.mean(crit.domain, axis=1)
         p = min(saddles, key=lambda c: float(np.linalg.norm(c.x - centre))).x
-    lam, V = np.linalg.eigh(land.hess(p))
+    lam, V = eigh(land.hess(p))
     unstable, stable = lam < 0, lam > 0
     require(unstable.any(), f"{scenario.source}: landscape {index + 1} ({land.name}) has no saddle to escape")
     rng = stream(scenario.seed, "starts", index)

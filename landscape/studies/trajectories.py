@@ -28,6 +28,7 @@ from ..errors import LandscapeError
 from ..figures import trajectories as figures
 from ..optim import OptimizerSpec
 from ..seeds import stream
+from ..spectrum import eigh
 from .base import Smoke, header
 from .common import require
 
@@ -178,9 +179,6 @@ class Result:
         }
 
 
-ScenarioResult = Result  # the name before the Study contract
-
-
 def reference_saddle(critical: CriticalSet, near: np.ndarray) -> CriticalPoint | None:
     """The non-degenerate saddle nearest ``near`` (n,), or None when there is none."""
     saddles = critical.of_kind("saddle")
@@ -227,7 +225,7 @@ def run(scenario, settings: Settings, progress=None) -> Result:
     ref = reference_saddle(critical, near)
     lam = vec = None
     if ref is not None:
-        lam, vec = np.linalg.eigh(landscape.hess(ref.x))
+        lam, vec = eigh(landscape.hess(ref.x))
 
     tick = None
     if progress is not None and scenario.steps * len(starts) * len(scenario.optimizers) > PROGRESS_WORK:
