@@ -500,8 +500,8 @@ class LandscapeCount:
 
     landscape: object
     critical: object  # critical.CriticalSet
-    estimated_total: float
-    estimated_total_ci: tuple[float, float]
+    estimated_total: float | None
+    estimated_total_ci: tuple
 
     @property
     def dim(self) -> int:
@@ -545,11 +545,14 @@ class LandscapeCount:
 
 
 def count_landscape(landscape, *, starts: int, seed: int = 0, jobs: int = 1,
+                    max_newton_steps: int | None = None, max_seconds: float | None = None,
                     progress: Callable[[int], None] | None = None) -> LandscapeCount:
     """Find, classify and count the critical points of ``landscape`` in its domain."""
     from .critical import find_critical_points
 
-    found = find_critical_points(landscape, starts=starts, seed=seed, jobs=jobs, progress=progress)
+    found = find_critical_points(landscape, starts=starts, seed=seed, jobs=jobs,
+                                 max_newton_steps=max_newton_steps, max_seconds=max_seconds,
+                                 progress=progress)
     return LandscapeCount(landscape=landscape, critical=found, estimated_total=found.estimated_total,
                           estimated_total_ci=found.estimated_total_ci)
 
@@ -611,12 +614,15 @@ class CountCritical:
 
 def count_critical(dim: int, model: str = "signs", *, enumerate_all: bool = False,
                    samples: int = 100_000, seed: int = 0, landscape=None, starts: int = 4096,
-                   curves: bool = False, curves_max: int = 30, jobs: int = 1, progress=None) -> CountCritical:
+                   curves: bool = False, curves_max: int = 30, jobs: int = 1,
+                   max_newton_steps: int | None = None, max_seconds: float | None = None,
+                   progress=None) -> CountCritical:
     """Count critical points by index in ``dim`` dimensions under one model, or on a landscape.
 
     ``progress(label, total)`` (optional) returns a callable taking the work done
     since its last call; it is asked for each phase that takes time. ``jobs`` worker
-    processes search a landscape (the counts do not depend on it).
+    processes search a landscape (the counts do not depend on it); ``max_newton_steps``
+    and ``max_seconds`` bound its search (``critical.find_critical_points``).
     """
     if model not in MODELS:
         raise LandscapeError(f"unknown model {model!r}; expected one of {', '.join(MODELS)}")
@@ -642,7 +648,7 @@ def count_critical(dim: int, model: str = "signs", *, enumerate_all: bool = Fals
     if landscape is not None:
         from .critical import check_search_budget
 
-        check_search_budget(landscape, starts)
+        check_search_budget(landscape, starts, newton_steps=max_newton_steps)
 
     def phase(label, total):
         return progress(label, total) if progress else None
@@ -656,6 +662,7 @@ def count_critical(dim: int, model: str = "signs", *, enumerate_all: bool = Fals
                                    phase(f"sampling {model} matrices", samples))
     if landscape is not None:
         found = count_landscape(landscape, starts=starts, seed=seed, jobs=jobs,
+                                max_newton_steps=max_newton_steps, max_seconds=max_seconds,
                                 progress=phase("searching for critical points", starts))
     if model == "goe" or landscape is not None or curves:
         if dim <= GOE_INDEX_EXACT_MAX_DIM:

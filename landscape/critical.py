@@ -42,7 +42,13 @@ class CriticalPoint:
 
 @dataclass(frozen=True, eq=False)
 class CriticalSet:
-    """The distinct critical points found in a domain, sorted by value."""
+    """The distinct critical points found in a domain, sorted by value.
+
+    ``manifolds`` groups the degenerate points that lie on manifolds of critical
+    points (``manifolds.Manifold``); when there are any, the critical set is
+    infinite and ``estimated_total`` (Chao1) is None. ``newton_steps`` is the
+    work spent (Newton iterations summed over starts).
+    """
 
     points: tuple[CriticalPoint, ...]
     domain: tuple[tuple[float, float], ...]
@@ -53,9 +59,13 @@ class CriticalSet:
     zero_rtol: float = RTOL
     zero_tol: float = 0.0
     saturation: Saturation | None = None
-    estimated_total: float = float("nan")
-    estimated_total_ci: tuple[float, float] = (float("nan"), float("nan"))
+    estimated_total: float | None = float("nan")
+    estimated_total_ci: tuple = (float("nan"), float("nan"))
     morse_expected: int | None = None
+    newton_steps: int = 0
+    max_newton_steps: int | None = None
+    max_seconds: float | None = None
+    manifolds: tuple = ()
     counts: dict = field(init=False)
     by_index: list = field(init=False)
     morse: MorseCheck = field(init=False)
@@ -91,6 +101,9 @@ class CriticalSet:
                 "gtol": self.gtol, "merge_tol": self.merge_tol, "zero_rtol": self.zero_rtol,
                 "zero_tol": self.zero_tol, "counts": self.counts, "by_index": self.by_index,
                 "estimated_total": self.estimated_total, "estimated_total_ci": self.estimated_total_ci,
+                "manifolds": [m.to_dict() for m in self.manifolds],
+                "newton_steps": self.newton_steps, "max_newton_steps": self.max_newton_steps,
+                "max_seconds": self.max_seconds,
                 "morse": self.morse.to_dict(),
                 "saturation": self.saturation.to_dict() if self.saturation else None,
                 "critical_points": [p.to_dict() for p in self.points]}
@@ -290,9 +303,9 @@ class MorseCheck:
 
 
 SOLVE_CHUNK = 4096
-"""Starts per batched Newton solve and per job (fewer in high dimension, see ``solve_chunk``);
-each start's iteration is independent of the others, so the chunking changes the running
-time and memory, never the result."""
+"""Starts per batched Newton solve and per job (fewer when a start costs more, see
+``solve_chunk``); each start's iteration is independent of the others, so the chunking
+changes the running time and memory, never the points found."""
 
 ITERATIONS = 40
 """Newton iterations a start typically takes, for the work estimate (the cap is newton's max_iter)."""
@@ -310,16 +323,32 @@ def _bytes_per_start(n: int) -> int:
     return 8 * (6 * n * n + 20 * n)
 
 
-CHUNK_OPS = 2e10
-"""Estimated work of one chunk (a few seconds), so progress is reported every few seconds."""
+CHUNK_OPS = 5e9
+"""Estimated work of one chunk (about a second), so a search on several processes reports
+progress, and can stop at its budget, every second or two; a search on one process also
+reports after every Newton iteration of its chunk."""
+
+DEFAULT_WORK = 1.5e11
+"""The default work budget of a search, in operations (~30 s at ``budget.OPS_PER_SECOND``):
+``default_newton_steps`` turns it into Newton steps for a landscape."""
+
+
+def iteration_work(landscape) -> float:
+    """Estimated operations of one Newton iteration of one start: the landscape's gradient and
+    Hessian (its evaluation_cost), two n x n products or solves (~4 n^3) and the overhead."""
+    n = landscape.dim
+    return 4.0 * n**3 + sum(landscape.evaluation_cost()) + START_OVERHEAD
 
 
 def _start_work(landscape) -> float:
-    """Estimated operations of one start: ITERATIONS Newton iterations, each the landscape's
-    gradient and Hessian (its evaluation_cost), two n x n products or solves (~4 n^3) and
-    the per-start overhead."""
-    n = landscape.dim
-    return ITERATIONS * (4.0 * n**3 + sum(landscape.evaluation_cost()) + START_OVERHEAD)
+    """Estimated operations of one start: ITERATIONS Newton iterations."""
+    return ITERATIONS * iteration_work(landscape)
+
+
+def default_newton_steps(landscape) -> int:
+    """The Newton steps (summed over starts) that DEFAULT_WORK buys on this landscape; the same
+    on every machine, so a search that stops at it stops at the same start everywhere."""
+    return int(max(ITERATIONS * SOLVE_CHUNK // 64, DEFAULT_WORK // iteration_work(landscape)))
 
 
 def solve_chunk(landscape) -> int:
@@ -329,15 +358,19 @@ def solve_chunk(landscape) -> int:
     return int(max(1, min(SOLVE_CHUNK, by_memory, CHUNK_OPS // _start_work(landscape))))
 
 
-def check_search_budget(landscape, starts: int, jobs: int = 1) -> None:
+def check_search_budget(landscape, starts: int, jobs: int = 1, newton_steps: int | None = None) -> None:
     """Refuse a search whose chunks cannot fit in memory or whose Newton iterations would
-    take more than the work bound (``_start_work`` per start)."""
+    take more than the work bound: ``_start_work`` per start, or the Newton-step budget
+    when that is smaller."""
     n = landscape.dim
     chunk = min(solve_chunk(landscape), starts)
     need_memory(jobs * chunk * _bytes_per_start(n), f"the critical-point search in dimension {n}",
                 "lower the dimension" + (" or --jobs" if jobs > 1 else ""))
-    need_work(starts * _start_work(landscape), f"a search from {starts} starts in dimension {n}",
-              "lower --starts or the dimension")
+    work = starts * _start_work(landscape)
+    if newton_steps is not None:
+        work = min(work, (newton_steps + jobs * chunk * ITERATIONS) * iteration_work(landscape))
+    need_work(work, f"a search from {starts} starts in dimension {n}",
+              "lower --starts, --max-newton-steps or the dimension")
 
 
 FIRST_BATCH = 1024
@@ -366,31 +399,53 @@ def _solve(args):
     """One chunk of starts (module level, so worker processes can run it)."""
     from .newton import newton_solve
 
-    landscape, x0, gtol, xtol, max_step = args
-    return newton_solve(landscape, x0, gtol=gtol, xtol=xtol, max_step=max_step)
+    landscape, x0, gtol, xtol, max_step, quantum, box, on_iteration = args
+    return newton_solve(landscape, x0, gtol=gtol, xtol=xtol, max_step=max_step, quantum=quantum,
+                        box=box, on_iteration=on_iteration)
+
+
+STOP_REASONS = ("stable", "budget", "newton-steps", "time")
+"""The values of ``Saturation.stop_reason`` (``tables.STOP_TEXT`` says what each means)."""
 
 
 def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int = 0,
                          rtol: float = RTOL, batch: int | None = None, jobs: int = 1,
+                         max_newton_steps: int | None = None, max_seconds: float | None = None,
                          progress=None) -> CriticalSet:
     """All critical points of ``landscape`` in ``domain``, with evidence of completeness.
 
     Up to ``starts`` starts (landscape.sample_starts: scrambled Sobol in the box,
     uniform on a sphere) are spent in batches of ``batch_sizes(starts, batch)``
-    (1024, doubling up to ``batch``); batch 0 is seeded by ``seed``, batch b by
-    (seed, b). After each batch the distinct points are counted and their
-    total estimated (Chao1 over symmetry orbits, from how often each was
-    re-found); the search stops early once a batch finds nothing new, the
-    estimate equals the count and the Morse sum (where the topology fixes it)
-    is met; a Morse sum not yet met means points are missing, so it goes on.
-    Each batch is solved in chunks of SOLVE_CHUNK starts, on ``jobs``
-    processes: the result is the same for any ``jobs``. ``progress(k)`` is
-    called after each chunk of k starts.
+    (1024, doubling up to ``batch``); batch b draws its starts from the named
+    stream ``seeds.stream(seed, "critical", b)``. After each batch the distinct
+    points are counted and their total estimated (Chao1 over symmetry orbits,
+    from how often each was re-found); the search stops early once a batch finds
+    nothing new, the estimate equals the count and the Morse sum (where the
+    topology fixes it) is met; a Morse sum not yet met means points are missing,
+    so it goes on.
+
+    Each batch is solved in chunks of ``solve_chunk`` starts, on ``jobs``
+    processes: the result is the same for any ``jobs``. Two budgets stop a search
+    early, after the chunk that reaches them, in start order:
+    ``max_newton_steps`` (Newton iterations summed over starts; default
+    ``default_newton_steps``, about half a minute's work, the same on every
+    machine) and ``max_seconds`` (wall clock; machine-dependent, but the result
+    is exactly that of a search with ``starts`` = the starts it used).
+    ``progress(k)`` is called as k more starts finish (after every Newton
+    iteration on one process, after every chunk on several).
 
     Tolerances come from the landscape: gtol = 1e-9 x the median |grad f| over
     the first batch, merge distance = 1e-6 x the box diagonal. Every reported
     point has |grad f| <= gtol (images added by symmetry are checked too).
+    Degenerate points are tested for lying on manifolds of critical points
+    (``manifolds.find_manifolds``); when any does, the critical set is not
+    finite and ``estimated_total`` is None.
     """
+    import time
+
+    from .newton import quantum_for
+    from .seeds import child
+
     if domain is not None and landscape.manifold != "euclidean":
         raise LandscapeError(f"a domain does not apply to {landscape.name}: it lives on a "
                              f"{landscape.manifold} and its starts are drawn on it")
@@ -402,18 +457,25 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
                                  "points lie too far out; rescale the landscape or give a domain") from None
     else:
         domain = check_domain(domain, landscape.dim)
-    for name, value in (("starts", starts), ("batch", 1 if batch is None else batch), ("jobs", jobs)):
+    for name, value in (("starts", starts), ("batch", 1 if batch is None else batch), ("jobs", jobs),
+                        ("max_newton_steps", 1 if max_newton_steps is None else max_newton_steps)):
         if value < 1:
             raise LandscapeError(f"{name} must be a positive integer, got {value}")
+    if max_seconds is not None and not (max_seconds > 0 and np.isfinite(max_seconds)):
+        raise LandscapeError(f"max_seconds must be a positive number, got {max_seconds}")
+    if max_newton_steps is None:
+        max_newton_steps = default_newton_steps(landscape)
     jobs = min(jobs, max_jobs())  # more processes than cores only cost memory; results are the same
-    check_search_budget(landscape, starts, jobs)
+    check_search_budget(landscape, starts, jobs, max_newton_steps)
     chunk = solve_chunk(landscape)
     if progress:
         progress(0)  # the bar opens now, after every check, not after the first chunk
+    started = time.monotonic()
     box = np.asarray(domain)
     diag = float(np.linalg.norm(box[:, 1] - box[:, 0]))
+    quantum = quantum_for(diag)
     slack = 1e-9 * (box[:, 1] - box[:, 0])
-    rows, curve, used, gtol, stop = [], [], 0, None, "budget"
+    rows, curve, used, gtol, stop, steps = [], [], 0, None, "budget", 0
     executor = None
     if jobs > 1:
         import multiprocessing
@@ -428,19 +490,29 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     finished = False
     try:
         for b, size in enumerate(batch_sizes(starts, batch)):
-            x0 = landscape.sample_starts(domain, size, seed if b == 0 else [seed, b])
+            x0 = landscape.sample_starts(domain, size, child(seed, "critical", b))
             if gtol is None:
                 gscale, hscale = landscape_scales(landscape, x0)
                 gtol = 1e-9 * gscale
                 pool = _Pool(landscape, 1e-6 * diag, rtol, hscale)
-            tasks = [(landscape, x0[i:i + chunk], gtol, 1e-10 * diag, 0.25 * diag)
+            tick = progress if (progress and not executor) else None
+            tasks = [(landscape, x0[i:i + chunk], gtol, 1e-10 * diag, 0.25 * diag, quantum,
+                      box if landscape.manifold == "euclidean" else None, tick)
                      for i in range(0, size, chunk)]
             parts = []
             for part in (executor.map(_solve, tasks) if executor else map(_solve, tasks)):
                 parts.append(part)
-                if progress:
+                steps += int(part[3].sum())
+                if progress and executor:
                     progress(len(part[0]))
-            x, gnorm, ok = (np.concatenate(a) for a in zip(*parts))
+                if steps >= max_newton_steps:
+                    stop = "newton-steps"
+                elif max_seconds is not None and time.monotonic() - started >= max_seconds:
+                    stop = "time"
+                if stop != "budget":
+                    break
+            x, gnorm, ok, _ = (np.concatenate(a) for a in zip(*parts))
+            size = len(x)
             inside = np.all((x >= box[:, 0] - slack) & (x <= box[:, 1] + slack), axis=-1)
             keep = np.flatnonzero(ok & inside)
             credit = np.zeros(size, dtype=int)
@@ -449,14 +521,16 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
             used += size
             est, (lo, hi) = pool.estimate()
             rows.append((used, len(pool.x), est, lo, hi, int(keep.size)))
+            if stop != "budget":
+                break
             if (b > 0 and credit.sum() == 0 and round(est) == len(pool.x)
                     and pool.morse_ok(landscape.euler_characteristic)):
                 stop = "stable"
                 break
         finished = True
     finally:
-        if executor:  # on an error or a signal, the queued chunks are dropped, not waited for
-            executor.shutdown(wait=finished, cancel_futures=not finished)
+        if executor:  # on an error, a signal or a budget stop, the queued chunks are dropped
+            executor.shutdown(wait=finished, cancel_futures=True)
     found_curve = np.cumsum(np.concatenate(curve))
     at = np.unique(np.geomspace(1, len(found_curve), 400).round().astype(int))
     saturation = Saturation(
@@ -464,11 +538,17 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
         estimate=tuple(r[2] for r in rows), low=tuple(r[3] for r in rows), high=tuple(r[4] for r in rows),
         curve_starts=at, curve_found=found_curve[at - 1], stop_reason=stop)
     found = _classify(landscape, pool, rtol, hscale)
+    from .manifolds import find_manifolds
+
+    manifolds = find_manifolds(landscape, found, zero_tol=rtol * hscale, gtol=gtol, scale=diag)
+    total, ci = (rows[-1][2], (rows[-1][3], rows[-1][4])) if not manifolds else (None, (None, None))
     return CriticalSet(points=found, domain=domain, starts=used,
                        converged=int(sum(r[5] for r in rows)), gtol=gtol, merge_tol=pool.tol,
                        zero_rtol=rtol, zero_tol=rtol * hscale, saturation=saturation,
-                       estimated_total=rows[-1][2], estimated_total_ci=(rows[-1][3], rows[-1][4]),
-                       morse_expected=landscape.euler_characteristic)
+                       estimated_total=total, estimated_total_ci=ci,
+                       morse_expected=landscape.euler_characteristic, newton_steps=steps,
+                       max_newton_steps=max_newton_steps, max_seconds=max_seconds,
+                       manifolds=tuple(manifolds))
 
 
 def _classify(landscape, pool: _Pool, rtol: float, hscale: float) -> tuple[CriticalPoint, ...]:
@@ -528,9 +608,11 @@ class Survey:
 
 
 def survey(landscape, domain=None, *, starts: int = 65536, seed: int = 0, batch: int | None = None,
-           jobs: int = 1, progress=None) -> Survey:
+           jobs: int = 1, max_newton_steps: int | None = None, max_seconds: float | None = None,
+           progress=None) -> Survey:
     """find_critical_points, plus what the family's theory says to compare with."""
     found = find_critical_points(landscape, domain, starts=starts, seed=seed, batch=batch, jobs=jobs,
+                                 max_newton_steps=max_newton_steps, max_seconds=max_seconds,
                                  progress=progress)
     expected = landscape.expected_index_counts()
     mean, se = expected if expected is not None else (None, None)

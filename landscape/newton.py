@@ -11,6 +11,16 @@ trust radius. With mu = 0 it is Newton's step, attracted to saddles and maxima
 as readily as to minima, so the search finds critical points of every index.
 On a manifold the step v = Q s (Q the tangent basis) is taken by the
 landscape's retraction.
+
+Reproducible on any machine: the iterates are rounded to a grid of spacing
+``quantum`` (a power of two, ~6e-8 of the box) until the step falls below a few
+quanta, and only then polished without rounding. A different BLAS or CPU
+changes a float in its last bits (~1e-16 relative); the rounding absorbs that,
+so the sequence of accepted steps, and which critical point a start reaches,
+is the same everywhere (it could differ only when an iterate lands within
+1e-16 of a grid cell's edge, about 1e-9 per coordinate and step). Without the
+grid, Newton's basins of attraction are fractal and last-bit differences send
+some starts to other points.
 """
 
 from __future__ import annotations
@@ -50,8 +60,21 @@ def _step(H: np.ndarray, g: np.ndarray, mu: np.ndarray) -> np.ndarray:
         return -np.einsum("bij,bj->bi", V, coef * np.einsum("bji,bj->bi", V, g))
 
 
+def quantum_for(scale: float) -> float:
+    """The rounding grid for a search of size ``scale`` (the box diagonal): the power of two
+    nearest 2^-24 scale, so x / q and q * round(x / q) are exact in binary floating point."""
+    return float(2.0 ** (np.round(np.log2(scale)) - 24))
+
+
+def quantize(landscape, x: np.ndarray, quantum: float) -> np.ndarray:
+    """x rounded to the grid of spacing quantum, then back onto the landscape's manifold."""
+    y = np.round(x / quantum) * quantum
+    return y if landscape.manifold == "euclidean" else landscape.retract(y, np.zeros_like(y))
+
+
 def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
-                 max_step: float, max_iter: int = 200, memory: int = 8, patience: int = 30):
+                 max_step: float, max_iter: int = 200, memory: int = 8, patience: int = 30,
+                 quantum: float | None = None, box: np.ndarray | None = None, on_iteration=None):
     """Damped Newton / Levenberg-Marquardt on grad f = 0 for a batch of starts.
 
     x0 (B, n). A step is accepted when |g|^2 falls below the largest of its last
@@ -61,12 +84,23 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
     shorter than xtol (or |g| sits at its rounding floor); it is abandoned when
     |g|^2 has not fallen by 2% in ``patience`` iterations (a minimum of |g|^2 that
     is not a zero of g) or it runs away. Each start's iterates depend on that
-    start alone, so any split of a batch gives the same answers.
+    start alone, so any split of a batch gives the same answers. With ``quantum``
+    the iterates are rounded to its grid until their step is shorter than 8
+    quanta (see the module's docstring). ``on_iteration(k)`` is called after each
+    iteration with the number of starts that finished in it. With ``box``
+    ((n, 2) bounds) a start that wanders farther than the box's diagonal outside
+    it is abandoned (its point would be dropped as outside anyway; on a loss
+    whose infimum is at infinity such starts would otherwise run to max_iter).
 
-    Returns (x (B, n), grad_norm (B,), converged (B,) bool).
+    Returns (x (B, n), grad_norm (B,), converged (B,) bool, iterations (B,) int):
+    iterations counts each start's Newton steps (tried, accepted or not).
     """
     x = np.array(x0, dtype=float)
     B = x.shape[0]
+    fine = np.full(B, quantum is None)
+    if quantum is not None:
+        x = quantize(landscape, x, quantum)
+    iterations = np.zeros(B, dtype=np.int64)
     # a family whose gradient and Hessian share most of their cost evaluates both at each
     # trial point and keeps the Hessian of accepted ones; otherwise the Hessian is evaluated
     # once per iteration at the current points (no work lost on rejected steps)
@@ -94,6 +128,9 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
             if Q is not None:
                 s = np.einsum("bnm,bm->bn", Q, s)
             x_new = landscape.retract(x[idx], s)
+            coarse = ~fine[idx]
+            if coarse.any():
+                x_new[coarse] = quantize(landscape, x_new[coarse], quantum)
             g_new, H_new = landscape.derivatives(x_new) if joint else (landscape.grad(x_new), None)
             phi_new = np.einsum("bi,bi->b", g_new, g_new)
             accept = np.isfinite(phi_new) & np.isfinite(snorm) & (phi_new < history[idx].max(-1))
@@ -115,7 +152,17 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
             stuck = (radius[idx] < 1e-6 * xtol) | ~np.isfinite(phi[idx])
             stuck |= (since_best[idx] > patience) & ~small_g
             stuck |= np.abs(x[idx]).max(-1) > 1e6 * max_step
+            if box is not None:
+                out = np.maximum(box[:, 0] - x[idx], 0) + np.maximum(x[idx] - box[:, 1], 0)
+                stuck |= np.linalg.norm(out, axis=-1) > np.linalg.norm(box[:, 1] - box[:, 0])
+            if quantum is not None:
+                fine[idx] |= (snorm <= 8 * quantum) | (radius[idx] <= 8 * quantum)
+            iterations[idx] += 1
             active[idx[done | stuck]] = False
+            if on_iteration is not None:
+                on_iteration(int(np.count_nonzero(done | stuck)))
+        if on_iteration is not None and active.any():
+            on_iteration(int(np.count_nonzero(active)))  # the starts that reached max_iter
         gnorm = np.sqrt(phi)
     converged &= np.isfinite(gnorm) & (gnorm <= gtol)
-    return x, gnorm, converged
+    return x, gnorm, converged, iterations

@@ -34,6 +34,32 @@ def critical_point_rows(points) -> list[str]:
     return rows
 
 
+STOP_TEXT = {
+    "stable": "stopped early: the last batch found nothing new, the estimate equals the count "
+              "and the Morse sum is met where it is known",
+    "budget": "the start budget was spent",
+    "newton-steps": "STOPPED at the Newton-step budget (--max-newton-steps); the count is a lower bound",
+    "time": "STOPPED at the time limit (--max-seconds); the count is a lower bound, and --starts "
+            "with the starts used reproduces it on any machine",
+}
+"""What each saturation ``stop_reason`` means."""
+
+
+def total_line(data: dict) -> str:
+    """The estimated total, or, when the critical points are not isolated, their manifolds."""
+    manifolds = data.get("manifolds") or []
+    if not manifolds:
+        ci = data["estimated_total_ci"]
+        return (f"Estimated total {data['estimated_total']:.1f} [95% {ci[0]:.1f}, {ci[1]:.1f}] "
+                "(Chao1 from how often each point was re-found).")
+    on = sum(m["points"] for m in manifolds)
+    classes = "; ".join(f"dimension {m['dimension']} at f = {fmt(m['value'])}, index {m['index']} "
+                        f"({m['points']} point{'' if m['points'] == 1 else 's'})" for m in manifolds[:6])
+    more = f"; and {len(manifolds) - 6} more (see --json)" if len(manifolds) > 6 else ""
+    return (f"{on} of the points lie on {len(manifolds)} manifold{'' if len(manifolds) == 1 else 's'} "
+            f"of critical points (a continuous symmetry), so there is no finite total: {classes}{more}.")
+
+
 def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[str]:
     """The lines of `landscape critical`'s report: totals, by index, by value."""
     land, points = data["landscape"], data["critical_points"]
@@ -42,16 +68,12 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
     box = " x ".join(f"[{lo:.4g}, {hi:.4g}]" for lo, hi in data["domain"][:3])
     where = ("on the sphere |s|^2 = N" if data["manifold"] == "sphere" else
              f"in {box}{' x ...' if len(data['domain']) > 3 else ''}")
-    ci = data["estimated_total_ci"]
-    stop = {"stable": "stopped early: the last batch found nothing new, the estimate equals the count "
-                      "and the Morse sum is met where it is known",
-            "budget": "the start budget was spent"}[data["saturation"]["stop_reason"]]
+    stop = STOP_TEXT[data["saturation"]["stop_reason"]]
     lines = [f"{head}{land['name']}, N = {land['dim']}" + (f" ({params})" if params else ""), "",
              f"{data['found']} critical point{'' if data['found'] == 1 else 's'} {where} "
              f"from {data['starts']} starts "
-             f"({data['converged']} converged; {stop}).",
-             f"Estimated total {data['estimated_total']:.1f} [95% {ci[0]:.1f}, {ci[1]:.1f}] "
-             "(Chao1 from how often each point was re-found).",
+             f"({data['converged']} converged, {data.get('newton_steps', 0)} Newton steps; {stop}).",
+             total_line(data),
              ", ".join(f"{c} {k if c == 1 else plural(k)}" for k, c in data["counts"].items() if c) + ".",
              morse_line(data["morse"])]
     if data.get("count_bound") is not None:
@@ -188,14 +210,12 @@ def count_tables(data: dict, markdown: bool = False) -> list[str]:
     elif model == "landscape":
         land = data["landscape"]
         params = ", ".join(f"{k} {v}" for k, v in land["params"].items() if k != "dim")
-        ci = data["estimated_total_ci"]
         size = "" if land["dim"] == n else f"; its Hessians act on the {n}-dimensional tangent space"
         lines += [f"{head}{land['name']} landscape, N = {land['dim']} ({params}{size})", "",
                   f"{data['found']} critical points found from {data['starts']} starts "
-                  f"({data['converged']} converged); estimated total {data['estimated_total']:.1f} "
-                  f"[95% {ci[0]:.1f}, {ci[1]:.1f}] (Chao1 from re-finds, a lower bound)"
+                  f"({data['converged']} converged; {STOP_TEXT[data['saturation']['stop_reason']]})"
                   + (f"; exactly {data['known_total']} exist" if "known_total" in data else "") + ".",
-                  ""]
+                  total_line(data), ""]
         header = ["index k", "found"] + (["known"] if "known_by_index" in data else []) + \
                  ["coin flips found·C(N,k)/2^N", "GOE found·P(k)" if "expected_by_index_goe" in data else None]
         header = [h for h in header if h]

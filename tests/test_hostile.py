@@ -323,7 +323,8 @@ BAD = [
                          "[saddle-chain]\nshow_dim = 99\n"}, "show_dim"),
     (["inspect", "rosenbrock", "--at", "1e200,1e200"], {}, "numerical failure"),
     (["run", "s.toml"], {"s.toml": '[landscape]\nfamily = "pspin"\ndim = 4\n[run]\nstarts = [[1, 1, 1, 1]]\n'}, "sphere"),
-    (["critical", "random-field", "--dim", "8", "--starts", "100000000"], {}, "--force"),
+    (["critical", "random-field", "--dim", "8", "--starts", "100000000",
+      "--max-newton-steps", "4000000000"], {}, "--force"),
 ]
 
 

@@ -26,7 +26,7 @@ def test_a_quadratic_is_solved_from_any_start_and_saddles_are_found_too():
     (here an index-1 saddle) from every start."""
     q = build("quadratic", {"eigenvalues": [2.0, -1.0, 0.5], "seed": 4})
     x0 = np.random.default_rng(1).uniform(-3, 3, (64, 3))
-    x, gnorm, ok = newton_solve(q, x0, gtol=1e-10, xtol=1e-12, max_step=10.0)
+    x, gnorm, ok, _ = newton_solve(q, x0, gtol=1e-10, xtol=1e-12, max_step=10.0)
     assert ok.all() and gnorm.max() <= 1e-10
     np.testing.assert_allclose(x, 0, atol=1e-10)
 
@@ -38,7 +38,7 @@ def test_convergence_is_quadratic_near_a_root():
     x = np.array([[0.3, 1.2]])
     norms = []
     for k in range(1, 8):
-        _, g, _ = newton_solve(f, x, gtol=1e-300, xtol=0.0, max_step=1.0, max_iter=k)
+        _, g, _, _ = newton_solve(f, x, gtol=1e-300, xtol=0.0, max_step=1.0, max_iter=k)
         norms.append(float(g[0]))
     logs = np.log([n for n in norms if n > 1e-14])
     orders = logs[1:] / logs[:-1]
@@ -57,10 +57,10 @@ def test_each_start_is_independent_of_its_batch():
 
 def test_converged_points_are_critical_and_a_gradient_without_zeros_is_abandoned():
     f = build("rosenbrock")
-    x, g, ok = newton_solve(f, np.array([[-1.2, 1.0], [2.0, -1.0]]), gtol=1e-9, xtol=1e-12, max_step=1.0)
+    x, g, ok, _ = newton_solve(f, np.array([[-1.2, 1.0], [2.0, -1.0]]), gtol=1e-9, xtol=1e-12, max_step=1.0)
     assert ok.all()
     np.testing.assert_allclose(x, [[1.0, 1.0], [1.0, 1.0]], atol=1e-8)  # the only critical point, (a, a^2)
     # f = x + y^2 has grad (1, 2y): no zero, so no start may report convergence
     lin = build("polynomial", {"dim": 2, "terms": [[[1, 0], 1.0], [[0, 2], 1.0]]})
-    _, g, ok = newton_solve(lin, np.array([[0.5, 0.5], [-2.0, 3.0]]), gtol=1e-9, xtol=1e-12, max_step=1.0)
+    _, g, ok, _ = newton_solve(lin, np.array([[0.5, 0.5], [-2.0, 3.0]]), gtol=1e-9, xtol=1e-12, max_step=1.0)
     assert not ok.any() and np.all(g >= 1.0 - 1e-12)

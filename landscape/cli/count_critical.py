@@ -19,6 +19,7 @@ from . import options as opt
               help="Count the critical points of a real landscape.")
 @opt.param_option
 @opt.starts_option(4096, "Search starts for --landscape.")
+@opt.search_budget_options
 @opt.jobs_option
 @opt.seed_option(0, "Seed of the samples and starts.")
 @opt.out_option(None, "Write OUT/count-critical/ with figures, results.json and summary.md.")
@@ -26,8 +27,8 @@ from . import options as opt
 @opt.force_option
 @opt.quiet_option
 @opt.json_option
-def command(dim, model, enumerate_all, samples, family, params, starts, jobs, seed, out, formats, force, quiet,
-            as_json):
+def command(dim, model, enumerate_all, samples, family, params, starts, max_newton_steps, max_seconds, jobs, seed, out,
+            formats, force, quiet, as_json):
     """How many critical points of each index: coin flips, random matrices, real landscapes."""
     import dataclasses
 
@@ -53,6 +54,7 @@ def command(dim, model, enumerate_all, samples, family, params, starts, jobs, se
         hessian_dim = land.tangent_dim if land is not None else dim
         result = count(hessian_dim, model, enumerate_all=enumerate_all, samples=samples, seed=seed,
                        landscape=land, starts=starts, curves=out is not None, jobs=jobs,
+                       max_newton_steps=max_newton_steps, max_seconds=max_seconds,
                        progress=progress.callback)
     if out is not None:
         from ..report import write_count

@@ -21,6 +21,7 @@ from . import options as opt
 @click.option("--batch", type=int, default=None,
               help="Largest completeness batch: batches start at 1024 starts and double up to this "
                    "[default: 16384].")
+@opt.search_budget_options
 @opt.jobs_option
 @opt.seed_option(0, "Seed of the starts.")
 @opt.out_option(None, "Write OUT/critical-FAMILY/ with figures, results.json, points.csv and summary.md.")
@@ -28,8 +29,8 @@ from . import options as opt
 @opt.force_option
 @opt.quiet_option
 @opt.json_option
-def command(family, dim, params, terms_file, domain, starts, batch, jobs, seed, out, formats, force, quiet,
-            as_json):
+def command(family, dim, params, terms_file, domain, starts, batch, max_newton_steps, max_seconds, jobs, seed, out,
+            formats, force, quiet, as_json):
     """Find all critical points of a landscape, classify them and measure completeness.
 
     Prints the count by index (with the exact or expected count where theory
@@ -47,6 +48,7 @@ def command(family, dim, params, terms_file, domain, starts, batch, jobs, seed, 
     jobs = opt.capped_jobs(jobs, quiet)
     with opt.Progress(quiet or as_json) as progress:
         result = survey(land, box, starts=starts, seed=seed, batch=batch, jobs=jobs,
+                        max_newton_steps=max_newton_steps, max_seconds=max_seconds,
                         progress=progress.lazy("searching", starts))
     if out is not None:
         from ..report import write_critical

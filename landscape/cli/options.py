@@ -94,6 +94,18 @@ def starts_option(default: int, help: str):
     return click.option("--starts", type=int, default=default, show_default=True, help=help)
 
 
+def search_budget_options(f):
+    """--max-newton-steps and --max-seconds: the two bounds on a critical-point search."""
+    f = click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="Stop the search after this many seconds (at the next chunk, about a "
+                          "second); the result says so and is that of --starts set to the starts "
+                          "it used.")(f)
+    return click.option("--max-newton-steps", type=click.IntRange(min=1), default=None,
+                        help="Stop the search once this many Newton steps (summed over starts) are "
+                             "spent [default: about 30 s of work, 1.5e11 operations, the same "
+                             "on every machine].")(f)
+
+
 # --- helpers ---------------------------------------------------------------------
 
 def echo_json(data) -> None:
@@ -176,9 +188,43 @@ def say_wrote(folder, files: list[str], quiet: bool = False) -> None:
         click.echo(f"wrote {folder}/ ({', '.join(files)})", err=True)
 
 
+class _LogBar:
+    """Progress for a stderr that is not a terminal (a log file, CI, nohup): a line
+    ``label: done/total (p%), elapsed`` at most every ``every`` seconds, and one at the end,
+    so a long job shows it is alive without flooding the log."""
+
+    def __init__(self, label: str, total: int, every: float = 10.0):
+        import time
+
+        self.label, self.total, self.every, self.done = label, total, every, 0
+        self.clock = time.monotonic
+        self.start = self.last = self.clock()
+
+    def _line(self) -> None:
+        pct = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
+        click.echo(f"{self.label}: {self.done}/{self.total}{pct}, {self.clock() - self.start:.0f} s",
+                   err=True)
+
+    def update(self, k: int) -> None:
+        self.done += k
+        now = self.clock()
+        if now - self.last >= self.every:
+            self.last = now
+            self._line()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.clock() - self.start >= self.every:
+            self._line()
+        return False
+
+
 class Progress:
-    """One click progress bar on stderr per phase of work the library reports; ``None``
-    from ``callback`` when quiet (the library then reports nothing)."""
+    """One progress bar on stderr per phase of work the library reports (click's bar on a
+    terminal, a line every 10 s otherwise); ``None`` from ``callback`` when quiet (the
+    library then reports nothing)."""
 
     def __init__(self, quiet: bool = False):
         self.bar = None
@@ -186,7 +232,10 @@ class Progress:
 
     def __call__(self, label: str, total: int):
         self.close()
-        self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+        if sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+        else:
+            self.bar = _LogBar(label, total)
         self.bar.__enter__()
         return self.bar.update
 

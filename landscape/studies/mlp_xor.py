@@ -199,7 +199,7 @@ def run(scenario, settings, progress=None) -> MLPXorResult:
 
 def tables(data: dict, markdown: bool = False) -> list[str]:
     """Critical points by index with their losses, the checks, and the training's end."""
-    from ..tables import figure_lines, grid
+    from ..tables import total_line, figure_lines, grid
 
     head = "# " if markdown else ""
     s = data["search"]
@@ -212,8 +212,8 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
              f"the Hessian ({data['hessian_method'].split(':')[0]}): {data['hessian_check']:.1e} "
              f"({data['check_points']} points).", "",
              f"Critical points in [-{data['settings']['box']:g}, {data['settings']['box']:g}]^{data['parameters']}: "
-             f"{len(data['critical_points'])} from {s['starts']} starts (Chao1 estimate {s['estimated_total']:.0f}; "
-             f"stopped: {s['saturation']['stop_reason']}). Morse sum Σ(-1)^k c_k = {s['morse']['alternating_sum']} "
+             f"{len(data['critical_points'])} from {s['starts']} starts (stopped: {s['saturation']['stop_reason']}). "
+             f"{total_line(s)} Morse sum Σ(-1)^k c_k = {s['morse']['alternating_sum']} "
              f"(expected {s['morse']['expected']}).", ""]
     rows = [[str(r["index"]), str(r["count"]), f"{r['loss_mean']:.4f}", f"{r['loss_min']:.4f}", f"{r['loss_max']:.4f}"]
             for r in data["loss_by_index"]]
