@@ -552,12 +552,19 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
 
 
 def _classify(landscape, pool: _Pool, rtol: float, hscale: float) -> tuple[CriticalPoint, ...]:
-    """CriticalPoints of the pool, sorted by value (ties by coordinates, so the order is reproducible)."""
+    """CriticalPoints of the pool, sorted by value, ties by coordinates.
+
+    The keys are rounded (values to 1e-10 of their largest magnitude, coordinates to the
+    merge tolerance) so that images of one point under a symmetry, whose values agree only
+    to the last bits, come in the same order on every machine.
+    """
     if len(pool.x) == 0:
         return ()
     vals = landscape.value(pool.x)
     spec = spectrum(landscape.hess(pool.x), rtol=rtol, scale=hscale)
-    order = np.lexsort(tuple(pool.x.T[::-1]) + (vals,))
+    vscale = max(float(np.abs(vals).max()), 1e-300)
+    keys = (np.round(vals / vscale * 1e10),) if np.all(np.isfinite(vals)) else (vals,)
+    order = np.lexsort(tuple(np.round(pool.x.T[::-1] / pool.tol)) + keys)
     return tuple(CriticalPoint(
         x=pool.x[i], value=float(vals[i]), eigenvalues=spec.eigenvalues[i], index=int(spec.n_neg[i]),
         kind=str(spec.kind[i]), grad_norm=float(pool.gnorm[i]), hits=int(pool.hits[i])) for i in order)

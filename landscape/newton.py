@@ -12,15 +12,17 @@ as readily as to minima, so the search finds critical points of every index.
 On a manifold the step v = Q s (Q the tangent basis) is taken by the
 landscape's retraction.
 
-Reproducible on any machine: the iterates are rounded to a grid of spacing
-``quantum`` (a power of two, ~6e-8 of the box) until the step falls below a few
-quanta, and only then polished without rounding. A different BLAS or CPU
-changes a float in its last bits (~1e-16 relative); the rounding absorbs that,
-so the sequence of accepted steps, and which critical point a start reaches,
-is the same everywhere (it could differ only when an iterate lands within
-1e-16 of a grid cell's edge, about 1e-9 per coordinate and step). Without the
-grid, Newton's basins of attraction are fractal and last-bit differences send
-some starts to other points.
+Reproducible on any machine: each new iterate is rounded to a grid whose
+spacing is a power of two about 1/64 of the step just taken (and never below
+``quantum``, 2^-40 of the box, where rounding stops). A different BLAS or CPU
+changes the solved step in its last bits, ~cond(H) x 1e-16 of its length; the
+rounding absorbs that, so the sequence of iterates, and which critical point a
+start reaches, is the same everywhere. It could differ only when an iterate
+lands within that error of a grid cell's edge: a chance of about
+cond(H) x 1e-14 per coordinate and step. Without the grid, Newton's basins of
+attraction are fractal and last-bit differences send some starts to other
+points. The rounding moves an iterate by at most 1/128 of its step, which
+leaves Newton's convergence intact.
 """
 
 from __future__ import annotations
@@ -61,15 +63,29 @@ def _step(H: np.ndarray, g: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
 
 def quantum_for(scale: float) -> float:
-    """The rounding grid for a search of size ``scale`` (the box diagonal): the power of two
-    nearest 2^-24 scale, so x / q and q * round(x / q) are exact in binary floating point."""
-    return float(2.0 ** (np.round(np.log2(scale)) - 24))
+    """The finest rounding grid for a search of size ``scale`` (the box diagonal): the power
+    of two nearest 2^-40 scale. Powers of two make x / q and q * round(x / q) exact."""
+    return float(2.0 ** (np.round(np.log2(scale)) - 40))
 
 
-def quantize(landscape, x: np.ndarray, quantum: float) -> np.ndarray:
-    """x rounded to the grid of spacing quantum, then back onto the landscape's manifold."""
-    y = np.round(x / quantum) * quantum
+GRID_PER_STEP = 64
+"""The grid spacing is the power of two at or below step / GRID_PER_STEP."""
+
+
+def quantize(landscape, x: np.ndarray, q) -> np.ndarray:
+    """x (B, n) rounded to grids of spacing q (scalar or (B,), powers of two), then back onto
+    the landscape's manifold."""
+    q = np.asarray(q, dtype=float)[..., None] if np.ndim(q) else q
+    y = np.round(x / q) * q
     return y if landscape.manifold == "euclidean" else landscape.retract(y, np.zeros_like(y))
+
+
+def step_grid(snorm: np.ndarray, quantum: float) -> np.ndarray:
+    """The grid spacing after steps of length snorm (B,): 2^floor(log2(snorm / GRID_PER_STEP)),
+    or 0 (no rounding) where that falls below quantum or the step is not finite."""
+    with np.errstate(all="ignore"):
+        q = np.exp2(np.floor(np.log2(snorm / GRID_PER_STEP)))
+    return np.where(np.isfinite(q) & (q >= quantum), q, 0.0)
 
 
 def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
@@ -85,8 +101,8 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
     |g|^2 has not fallen by 2% in ``patience`` iterations (a minimum of |g|^2 that
     is not a zero of g) or it runs away. Each start's iterates depend on that
     start alone, so any split of a batch gives the same answers. With ``quantum``
-    the iterates are rounded to its grid until their step is shorter than 8
-    quanta (see the module's docstring). ``on_iteration(k)`` is called after each
+    each iterate is rounded to a grid of about 1/64 of its step, never finer than
+    quantum (see the module's docstring). ``on_iteration(k)`` is called after each
     iteration with the number of starts that finished in it. With ``box``
     ((n, 2) bounds) a start that wanders farther than the box's diagonal outside
     it is abandoned (its point would be dropped as outside anyway; on a loss
@@ -97,9 +113,8 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
     """
     x = np.array(x0, dtype=float)
     B = x.shape[0]
-    fine = np.full(B, quantum is None)
-    if quantum is not None:
-        x = quantize(landscape, x, quantum)
+    if quantum is not None:  # the starts on a grid of 2^16 quanta (~6e-8 of the box)
+        x = quantize(landscape, x, quantum * 2.0**16)
     iterations = np.zeros(B, dtype=np.int64)
     # a family whose gradient and Hessian share most of their cost evaluates both at each
     # trial point and keeps the Hessian of accepted ones; otherwise the Hessian is evaluated
@@ -128,12 +143,16 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
             if Q is not None:
                 s = np.einsum("bnm,bm->bn", Q, s)
             x_new = landscape.retract(x[idx], s)
-            coarse = ~fine[idx]
-            if coarse.any():
-                x_new[coarse] = quantize(landscape, x_new[coarse], quantum)
+            if quantum is not None:
+                q = step_grid(snorm, quantum)
+                rounded = q > 0
+                if rounded.any():
+                    x_new[rounded] = quantize(landscape, x_new[rounded], q[rounded])
             g_new, H_new = landscape.derivatives(x_new) if joint else (landscape.grad(x_new), None)
             phi_new = np.einsum("bi,bi->b", g_new, g_new)
-            accept = np.isfinite(phi_new) & np.isfinite(snorm) & (phi_new < history[idx].max(-1))
+            # a margin of 1e-10 turns exact ties (a step onto a symmetric image of a recent
+            # iterate, equal in exact arithmetic) into rejections on every machine
+            accept = np.isfinite(phi_new) & np.isfinite(snorm) & (phi_new < (1 - 1e-10) * history[idx].max(-1))
             a, r = idx[accept], idx[~accept]
             x[a], g[a], phi[a] = x_new[accept], g_new[accept], phi_new[accept]
             if joint:
@@ -155,8 +174,6 @@ def newton_solve(landscape, x0: np.ndarray, *, gtol: float, xtol: float,
             if box is not None:
                 out = np.maximum(box[:, 0] - x[idx], 0) + np.maximum(x[idx] - box[:, 1], 0)
                 stuck |= np.linalg.norm(out, axis=-1) > np.linalg.norm(box[:, 1] - box[:, 0])
-            if quantum is not None:
-                fine[idx] |= (snorm <= 8 * quantum) | (radius[idx] <= 8 * quantum)
             iterations[idx] += 1
             active[idx[done | stuck]] = False
             if on_iteration is not None:

@@ -13,7 +13,7 @@ from landscape.report import write_result
 from landscape.scenario import load, resolve
 
 SMALL = {
-    "mlp-xor": dict(starts=8192, runs=3, snapshots=5),
+    "mlp-xor": dict(starts=16384, runs=3, snapshots=5),
     "dead-relu": dict(etas=(0.3, 3.0), runs=8),
     "dropout-noise": dict(ps=(0.5,), samples=20000, draws=2000, poisson_units=(10, 100, 1000), runs=4),
 }

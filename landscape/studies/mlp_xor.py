@@ -39,7 +39,7 @@ class Settings:
     [-box, box]^n), and GD training (``runs`` starts of scale ``init_scale``, ``snapshots``
     of the Hessian along it)."""
 
-    starts: int = 8192
+    starts: int = 16384
     box: float = 4.0
     runs: int = 8
     init_scale: float = 1.0
