@@ -98,17 +98,64 @@ def canonical_signs(vectors: np.ndarray) -> np.ndarray:
     return v * np.where(sign == 0, 1.0, sign)
 
 
-def eigh(hessians) -> tuple[np.ndarray, np.ndarray]:
-    """``numpy.linalg.eigh`` of the symmetrised batch (..., n, n) with canonical eigenvector
-    signs: eigenvalues (..., n) ascending, eigenvectors (..., n, n) as columns."""
+CLUSTER_RTOL = 1e-8
+"""Eigenvalues within this relative distance (of the largest |lambda|) form one repeated
+eigenvalue, whose eigenvectors are replaced by the canonical basis of their space."""
+
+
+def canonical_cluster_basis(V: np.ndarray) -> np.ndarray:
+    """A basis of the column space of V (n, m), orthonormal columns, that depends on the space
+    alone: Gram-Schmidt on its projector's columns P e_0, P e_1, ... in index order, keeping
+    each whose residual is at least 1/4 of the largest column norm (well clear of the
+    residuals of the columns already spanned, which are zero up to rounding),
+    then canonical signs.
+
+    LAPACK returns any orthonormal basis of a repeated eigenvalue's space, and which one
+    depends on rounding; this one is the same on every machine, up to rounding.
+    """
+    n, m = V.shape
+    P = V @ V.T
+    cut = 0.5 * np.linalg.norm(P, axis=0).max()
+    basis = []
+    for k in range(n):  # at most n steps of length n: one small matrix, no batch to vectorise
+        r = P[:, k] - sum((b @ P[:, k]) * b for b in basis)
+        if np.linalg.norm(r) >= 0.5 * cut:
+            basis.append(r / np.linalg.norm(r))
+            if len(basis) == m:
+                break
+    if len(basis) < m:  # the greedy pass left directions out: fall back to the space's own QR
+        return canonical_signs(V)
+    return canonical_signs(np.column_stack(basis))
+
+
+def eigh(hessians, clusters: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.linalg.eigh`` of the symmetrised batch (..., n, n) with canonical eigenvectors:
+    eigenvalues (..., n) ascending, eigenvectors (..., n, n) as columns, each with canonical
+    signs and, where an eigenvalue repeats (within CLUSTER_RTOL) and ``clusters`` is set, the
+    canonical basis of its eigenspace (canonical_cluster_basis). Only the matrices that have
+    a repeated eigenvalue are visited one by one."""
     H = np.asarray(hessians, dtype=float)
     lam, vec = np.linalg.eigh(0.5 * (H + np.swapaxes(H, -1, -2)))
-    return lam, canonical_signs(vec)
+    vec = canonical_signs(vec)
+    if not clusters or lam.shape[-1] < 2:
+        return lam, vec
+    tol = CLUSTER_RTOL * np.maximum(np.abs(lam).max(-1, keepdims=True), 1e-300)
+    close = np.diff(lam, axis=-1) <= tol  # (..., n-1): lam[i+1] repeats lam[i]
+    flat_lam, flat_vec, flat_close = lam.reshape(-1, lam.shape[-1]), vec.reshape(-1, *vec.shape[-2:]), \
+        close.reshape(-1, close.shape[-1])
+    for b in np.flatnonzero(flat_close.any(-1)):
+        starts = np.flatnonzero(np.r_[True, ~flat_close[b]])
+        ends = np.r_[starts[1:], flat_lam.shape[-1]]
+        for i, j in zip(starts, ends):
+            if j - i > 1:
+                flat_vec[b][:, i:j] = canonical_cluster_basis(flat_vec[b][:, i:j])
+    return lam, flat_vec.reshape(vec.shape)
 
 
 def spectrum(hessians, rtol: float = RTOL, scale=None) -> Spectrum:
-    """Eigen-decompose (canonical signs) and classify a batch of symmetric matrices (..., n, n)."""
-    lam, vec = eigh(hessians)
+    """Eigen-decompose (canonical signs; canonical eigenspace bases for a single matrix) and
+    classify a batch of symmetric matrices (..., n, n)."""
+    lam, vec = eigh(hessians, clusters=np.ndim(hessians) == 2)
     tol = zero_tolerance(lam, rtol, scale)
     n_neg, n_zero, n_pos = inertia(lam, tol)
     return Spectrum(lam, vec, n_neg, n_zero, n_pos, kind_of(n_neg, n_zero, n_pos), tol)

@@ -78,3 +78,20 @@ def test_eigenvector_signs_are_canonical_whatever_lapack_returns():
     v = np.array([[-0.7071067811865476, 0.7071067811865475], [0.7071067811865475, 0.7071067811865476]])
     np.testing.assert_array_equal(canonical_signs(v), [[0.7071067811865476, 0.7071067811865475],
                                                        [-0.7071067811865475, 0.7071067811865476]])
+
+
+def test_a_repeated_eigenvalue_gets_the_same_basis_whatever_basis_lapack_returns():
+    """Eigenvalues (-1, 4, 4, 2) of a rotated matrix: any rotation of the 4-eigenspace's basis
+    (what another LAPACK may return) canonicalises to the same columns, still eigenvectors."""
+    from landscape.spectrum import canonical_cluster_basis, eigh
+
+    rng = np.random.default_rng(7)
+    Q, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    H = Q @ np.diag([-1.0, 4.0, 4.0, 2.0]) @ Q.T
+    lam, V = eigh(H)
+    np.testing.assert_allclose(lam, [-1, 2, 4, 4], atol=1e-12)
+    np.testing.assert_allclose(H @ V, V * lam, atol=1e-12)
+    np.testing.assert_allclose(V.T @ V, np.eye(4), atol=1e-12)
+    c, s = np.cos(0.7), np.sin(0.7)
+    for R in (np.array([[c, -s], [s, c]]), np.array([[0.0, 1.0], [1.0, 0.0]]), -np.eye(2)):
+        np.testing.assert_allclose(canonical_cluster_basis(V[:, 2:] @ R), V[:, 2:], atol=1e-12)

@@ -135,7 +135,11 @@ class MLPXorResult:
         index = np.array([p.index for p in pts])
         from scipy.stats import spearmanr
 
-        rho = float(spearmanr(index, values).statistic) if len(pts) > 2 and np.ptp(index) > 0 else None
+        # the losses ranked after rounding to 1e-9 of their scale: the images of one point under
+        # the network's symmetries have equal losses, which must tie on every machine
+        scale = max(float(np.abs(values).max()), 1e-300)
+        ranked = np.round(values / scale * 1e9)
+        rho = float(spearmanr(index, ranked).statistic) if len(pts) > 2 and np.ptp(index) > 0 else None
         _, sizes = np.unique(self.orbits, return_counts=True)
         final = self.eigenvalues[:, -1]
         return {
