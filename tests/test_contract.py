@@ -86,7 +86,7 @@ def test_every_kind_runs_at_smoke_size_and_writes_its_files(kind, smoke):
         blob = (folder / name).read_bytes()
         assert blob[:4] in (b"\x89PNG", b"%PDF")
         if name.endswith(".pdf"):
-            assert b"/FontFile2" in blob and b"/FontFile3" not in blob  # TrueType (Type 42), no Type 3
+            assert b"/FontFile2" in blob and b"/Type3" not in blob  # TrueType (Type 42), no Type 3
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -125,6 +125,8 @@ def _wrong_type(source: str, kind: str):
     return f"{source}\n[{kind}]\n{line}"
 
 
+from landscape.figures.style import legend_overlap  # noqa: E402
+
 FIGURE_CASES = [(kind, name) for kind in KINDS for name in STUDIES[kind].FIGURES]
 
 
@@ -142,6 +144,7 @@ def test_every_figure_draws_from_a_smoke_result_and_touches_nothing_global(kind,
         save(fig, [(tmp_path / f"{name}.svg", "svg")])
     assert isinstance(fig, Figure) and fig.axes
     assert matplotlib.get_backend() == backend and dict(matplotlib.rcParams) == params
+    assert [legend_overlap(ax) for ax in fig.axes] == [0] * len(fig.axes)  # no legend covers data
     first = fig.axes[0]
     assert first.get_xlabel() or first.get_title() or fig.get_suptitle()
 
@@ -164,9 +167,12 @@ def test_the_analysis_figures_draw_without_warnings(which, name, analysis_result
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fig = module.FIGURES[name](analysis_results[which])
-        save(fig, [(tmp_path / f"{name}.png", "png")])
+        save(fig, [(tmp_path / f"{name}.png", "png"), (tmp_path / f"{name}.pdf", "pdf")])
     assert fig.axes and (tmp_path / f"{name}.png").stat().st_size > 10_000
     assert matplotlib.get_backend() == backend and dict(matplotlib.rcParams) == params
+    pdf = (tmp_path / f"{name}.pdf").read_bytes()
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf  # TrueType (Type 42) fonts, no Type 3
+    assert [legend_overlap(ax) for ax in fig.axes] == [0] * len(fig.axes)
 
 
 def test_the_readme_documents_each_kinds_keys():

@@ -43,3 +43,129 @@ def test_every_readme_command_parses(args):
         command.make_context(name, args[2:])
     except click.exceptions.Exit:
         pass  # --help
+
+
+# ---------------------------------------------------------------- every README command runs
+
+def _json(result):
+    import json
+
+    return json.loads(result.stdout)
+
+
+def _outcomes(data):
+    from collections import Counter
+
+    return Counter(r["outcome"] for r in data["runs"])
+
+
+def _check_eta_15(res, cwd):
+    data = _json(res)
+    counts = _outcomes(data)
+    # beyond 2/λ_max = 1 at the minima no run settles in one: 4 oscillate unconverged, 2 diverge, and the
+    # start on the stable manifold (y = 0) still reaches the saddle, whose x-direction is stable for η < 2
+    assert counts == {"unconverged": 4, "diverged": 2, "saddle": 1}
+    assert not any(r["ends_at"] and r["outcome"] == "minimum" for r in data["runs"])
+    return True
+
+
+def _check_random_field(res, cwd):
+    data = _json(res)
+    assert data["found"] == 185 and data["morse_sum"] == 1 and data["saturation"]["stop_reason"] == "stable"
+    return (cwd / "figures" / "count-critical" / "results.json").exists()
+
+
+def _binomials(n):
+    return [math.comb(n, k) for k in range(n + 1)]
+
+
+import math  # noqa: E402
+
+# README line -> (arguments actually run, or None for the line itself; check(result, cwd) or None).
+# A declared smaller size is written out here; --json is added where the check reads the JSON.
+CLAIMS = {
+    "landscape run saddle-2d": (None, lambda r, cwd: {"escape.png", "loss.png", "landscape.png",
+                                                       "eigen-components.png", "results.json", "summary.md",
+                                                       "trajectories.csv"}
+                                <= {p.name for p in (cwd / "figures" / "saddle-2d").iterdir()}),
+    "landscape count-critical --dim 10": (["count-critical", "--dim", "10", "--json"],
+                                          lambda r, cwd: _json(r)["by_index"] == _binomials(10)),
+    "landscape run saddle-escape": (["run", "saddle-escape", "--json", "-q", "--out", "o"],
+                                    lambda r, cwd: len(_json(r)["optimizers"]) == 10),
+    "landscape run lr-stability": (["run", "lr-stability", "--json", "-q", "--out", "o"],
+                                   lambda r, cwd: _json(r)["kind"] == "lr-stability"),
+    "landscape run saddle-chain": (["run", "saddle-chain", "--json", "-q", "--out", "o"], None),
+    "landscape run linear-net": (["run", "linear-net", "--json", "-q", "--out", "o"], None),
+    "landscape list": (None, lambda r, cwd: "saddle-2d" in r.stdout),
+    "landscape list --families": (None, lambda r, cwd: "pspin" in r.stdout),
+    "landscape list --kinds": (None, lambda r, cwd: "saddle-escape" in r.stdout),
+    "landscape run saddle-2d --out results --format png,pdf,svg":
+        (None, lambda r, cwd: {"escape.png", "escape.pdf", "escape.svg"}
+         <= {p.name for p in (cwd / "results" / "saddle-2d").iterdir()}),
+    "landscape run saddle-2d --eta 0.2 --steps 600 --seed 3":
+        (["run", "saddle-2d", "--eta", "0.2", "--steps", "600", "--seed", "3", "--json", "-q"],
+         lambda r, cwd: _json(r)["seed"] == 3 and all(run["eta"] == 0.2 for run in _json(r)["runs"])),
+    "landscape run saddle-2d --eta 1.5": (["run", "saddle-2d", "--eta", "1.5", "--json", "-q"], _check_eta_15),
+    "landscape run saddle-2d --json": (["run", "saddle-2d", "--json", "-q"],
+                                       lambda r, cwd: _json(r)["kind"] == "trajectories"),
+    "landscape run mlp-xor --jobs 2 -q": (None, lambda r, cwd: r.stderr == ""),
+    "landscape run my-scenario.toml": (None, None),  # the file below, written by the test
+    "landscape critical himmelblau": (None, lambda r, cwd: "4 minima, 4 saddles, 1 maximum" in r.stdout),
+    "landscape critical separable --dim 6":
+        (["critical", "separable", "--dim", "6", "--json", "-q"],
+         lambda r, cwd: _json(r)["by_index"] == [math.comb(6, k) * 2 ** (6 - k) for k in range(7)]),
+    "landscape critical pspin --dim 10 -p p=3 --out figures":
+        (None, lambda r, cwd: (cwd / "figures" / "critical-pspin" / "results.json").exists()),
+    "landscape critical polynomial --dim 6 -p seed=2": (None, lambda r, cwd: "Morse check" in r.stdout),
+    "landscape critical polynomial --terms f.json": (None, lambda r, cwd: "critical point" in r.stdout),
+    "landscape critical random-field --dim 4 --jobs 2": (None, lambda r, cwd: "holds" in r.stdout),
+    "landscape critical saddle-2d --domain=-1:1,0.5:2 --json":
+        (None, lambda r, cwd: [p["kind"] for p in _json(r)["critical_points"]] == ["minimum"]),
+    "landscape inspect saddle-2d --at 0,0": (None, lambda r, cwd: "saddle" in r.stdout),
+    "landscape inspect monkey-saddle --at 0,0 --json": (None, lambda r, cwd: _json(r)["kind"] == "degenerate"),
+    "landscape inspect mlp --layers 20,40 --batchnorm --json": (None, lambda r, cwd: _json(r)["parameters"] == 920),
+    "landscape count-critical --dim 10000 --json":
+        (["count-critical", "--dim", "10000", "--json"],
+         lambda r, cwd: _json(r)["by_index"][1] == 10000 and isinstance(_json(r)["by_index"][5000], str)),
+    "landscape count-critical --dim 12 --enumerate":
+        (["count-critical", "--dim", "12", "--enumerate", "--json"],
+         lambda r, cwd: _json(r)["enumeration_agrees"] and _json(r)["enumerated_by_index"] == _binomials(12)),
+    "landscape count-critical --dim 5 --model goe":
+        (["count-critical", "--dim", "5", "--model", "goe", "--samples", "20000", "--json"],
+         lambda r, cwd: len(_json(r)["by_index_exact"]) == 6),
+    "landscape count-critical --dim 4 --model wishart-shifted --samples 1000000 --seed 3":
+        (["count-critical", "--dim", "4", "--model", "wishart-shifted", "--samples", "20000", "--seed", "3", "--json"],
+         lambda r, cwd: _json(r)["samples"] == 20000 and sum(_json(r)["by_index"]) + _json(r)["degenerate"] == 20000),
+    "landscape count-critical --dim 5 --landscape separable --starts 8192":
+        (["count-critical", "--dim", "5", "--landscape", "separable", "--starts", "8192", "--json"],
+         lambda r, cwd: _json(r)["found"] == 3**5),
+    "landscape count-critical --dim 3 --landscape random-field -p mu=0.25 --starts 16384 --out figures":
+        (["count-critical", "--dim", "3", "--landscape", "random-field", "-p", "mu=0.25", "--starts", "16384",
+          "--out", "figures", "--json"], _check_random_field),
+    "landscape count-critical --dim 1000 --model goe":
+        (None, lambda r, cwd: r.exit_code == 2 and "hours" in r.stderr and "--force" in r.stderr),
+}
+
+LINES = [re.split(r"\s[#>|]", line.strip())[0].strip() for block in _blocks("bash") for line in block.splitlines()
+         if line.strip().startswith("landscape ")]
+
+
+def test_every_readme_command_has_a_run_and_a_check():
+    assert sorted(set(LINES)) == sorted(CLAIMS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line", sorted(CLAIMS))
+def test_every_readme_command_runs_and_does_what_the_readme_says(line, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "f.json").write_text('{"terms": [[[4, 0], 1], [[0, 4], 1], [[1, 1], -3.5], [[2, 0], -1]]}')
+    (tmp_path / "my-scenario.toml").write_text('[landscape]\nfamily = "himmelblau"\n[run]\nsteps = 200\n')
+    args, check = CLAIMS[line]
+    args = args if args is not None else shlex.split(line)[1:]
+    result = CliRunner().invoke(cli, args)
+    if line != "landscape count-critical --dim 1000 --model goe":  # the README's refusal example
+        assert result.exit_code == 0, (line, result.output)
+    if check is not None:
+        assert check(result, tmp_path), (line, result.stdout[-2000:])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import COUNT_STYLE, KIND_STYLE, new_axes
+from .style import C, COUNT_STYLE, KIND_STYLE, THEORY, drawn, new_axes, theory_line
 
 
 def _title(survey) -> str:
@@ -17,6 +17,7 @@ def _title(survey) -> str:
     return f"{land.name}, N = {land.dim}" + (f" ({extra})" if extra else "")
 
 
+@drawn
 def index_value_figure(survey, ax=None):
     """Index fraction k/m of every critical point against its value, with the mean per value bin.
 
@@ -32,21 +33,23 @@ def index_value_figure(survey, ax=None):
     v = np.array([p.value for p in pts])
     k = np.array([p.index for p in pts]) / m
     jitter = (np.random.default_rng(0).random(len(k)) - 0.5) * (0.6 / m)
-    colours = [KIND_STYLE[p.kind]["color"] for p in pts]
-    ax.scatter(v, k + jitter, s=10 if len(pts) > 300 else 22, c=colours, alpha=0.55, linewidth=0)
+    kinds = np.array([p.kind for p in pts])
+    for kind in ("minimum", "saddle", "maximum"):
+        on = kinds == kind
+        if on.any():
+            style = KIND_STYLE[kind]
+            ax.scatter(v[on], (k + jitter)[on], s=12 if len(pts) > 300 else 26, marker=style["marker"],
+                       color=style["color"], alpha=0.6, linewidth=0, label=kind)
     edges = np.quantile(v, np.linspace(0, 1, min(12, max(2, len(v) // 8)) + 1))
     which = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(edges) - 2)
     centres = np.array([v[which == b].mean() for b in range(len(edges) - 1) if np.any(which == b)])
     means = np.array([k[which == b].mean() for b in range(len(edges) - 1) if np.any(which == b)])
     ax.plot(centres, means, "o-", color="black", lw=1.5, ms=4, label="mean index fraction per value bin")
     if survey.expected_value_by_index is not None:
-        ax.plot(survey.expected_value_by_index, np.arange(m + 1) / m, "--", color="#4575b4", lw=1.5,
-                label="Kac-Rice: mean value of the index-k points")
-    for kind in ("minimum", "saddle", "maximum"):
-        if any(p.kind == kind for p in pts):
-            ax.scatter([], [], s=22, color=KIND_STYLE[kind]["color"], label=kind)
-    ax.set_xlabel("value f at the critical point")
-    ax.set_ylabel(f"index fraction k / {m}")
+        theory_line(ax, survey.expected_value_by_index, np.arange(m + 1) / m, color=C["vermillion"],
+                    label="Kac-Rice: mean value of the index-$k$ points")
+    ax.set_xlabel("value $f$ at the critical point")
+    ax.set_ylabel(f"index fraction $k$ / {m}  (points spread ±{0.3 / m:.2g} to show their number)")
     ax.set_ylim(-0.05, 1.05)
     ax.set_title(f"{_title(survey)}\nindex against value at {len(pts)} critical points", fontsize=11)
     ax.legend(fontsize=8, loc="upper left")
@@ -54,6 +57,7 @@ def index_value_figure(survey, ax=None):
     return fig
 
 
+@drawn
 def saturation_figure(survey, ax=None):
     """Distinct critical points found against starts used, with the Chao1 estimate after each batch."""
     fig, ax = new_axes(ax, size=(6.8, 4.8))
@@ -62,19 +66,21 @@ def saturation_figure(survey, ax=None):
     ax.plot(sat.curve_starts, sat.curve_found, "-", color=COUNT_STYLE["found"]["color"], lw=1.8,
             label="distinct points found")
     est = np.array(sat.estimate)
-    ax.errorbar(sat.starts, est, yerr=[est - np.array(sat.low), np.array(sat.high) - est], fmt="s",
-                color=COUNT_STYLE["sampled"]["color"], ms=4, capsize=3,
-                label="Chao1 estimate of the total after each batch (95% CI)")
+    if not cs.manifolds:  # a continuum of critical points has no total to estimate
+        ax.errorbar(sat.starts, est, yerr=[est - np.array(sat.low), np.array(sat.high) - est], fmt="s",
+                    color=COUNT_STYLE["sampled"]["color"], ms=5, capsize=3, zorder=3,
+                    label="Chao1 estimate of the total after each batch (95% CI)")
     if survey.expected_by_index is not None:
         total = float(np.sum(survey.expected_by_index))
         exact = survey.expected_by_index_se is not None and not np.any(survey.expected_by_index_se)
-        ax.axhline(total, color="black", ls="--", lw=1,
+        ax.axhline(total, color="black", **THEORY,
                    label=f"exact total {total:.4g}" if exact else
                    f"expected total {total:.4g} (Kac-Rice, mean over random couplings)")
     ax.set_xscale("log")
     ax.set_xlabel("starts used")
     ax.set_ylabel("distinct critical points")
-    ax.set_title(f"{_title(survey)}\ndistinct points against starts (search stopped: {sat.stop_reason})",
+    note = f"; {len(cs.manifolds)} manifolds, no finite total" if cs.manifolds else ""
+    ax.set_title(f"{_title(survey)}\ndistinct points against starts (search stopped: {sat.stop_reason}{note})",
                  fontsize=11)
     ax.legend(fontsize=8, loc="center right")
     ax.grid(alpha=0.3, which="both")
@@ -91,6 +97,7 @@ def typical_saddle(points):
     return same[len(same) // 2]
 
 
+@drawn
 def spectra_figure(survey, ax=None):
     """Hessian eigenvalues, sorted, at the lowest minimum and at a typical saddle."""
     fig, ax = new_axes(ax, size=(6.8, 4.8))

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import axes_pair, finish
+from .style import drawn, axes_pair, finish
 
 
+@drawn
 def dead_units_figure(result, axes=None):
     """Left: one run at the large step, dead units and loss per step, with and without batch norm.
     Right: the fraction of dead units after training against the step size."""
@@ -17,12 +18,13 @@ def dead_units_figure(result, axes=None):
     ax = axes[0]
     k = np.arange(len(d["detail"]["dead"]))
     units = sum(result.plain.layers[1:-1])
-    ax.step(k, d["detail"]["dead"], where="post", color="#d62728", lw=1.6, label="dead units, plain")
-    ax.step(k, d["detail"]["dead_batchnorm"], where="post", color="#1f77b4", lw=1.6, label="dead units, batch norm")
+    ax.step(k, d["detail"]["dead"], where="post", color="#D55E00", lw=1.6, label="dead units, plain")
+    ax.step(k, d["detail"]["dead_batchnorm"], where="post", color="#0072B2", lw=1.6, ls="--",
+            label="dead units, batch norm")
     ax.set_ylim(-0.5, units + 0.5)
     twin = ax.twinx()
-    twin.plot(k, d["detail"]["loss"], ":", color="#d62728", lw=1.1)
-    twin.plot(k, d["detail"]["loss_batchnorm"], ":", color="#1f77b4", lw=1.1)
+    twin.plot(k, d["detail"]["loss"], ":", color="#D55E00", lw=1.1)
+    twin.plot(k, d["detail"]["loss_batchnorm"], ":", color="#0072B2", lw=1.1)
     twin.set_yscale("log")
     twin.set_ylabel("loss (dotted, log scale)")
     ax.set_xscale("symlog", linthresh=1)
@@ -30,16 +32,17 @@ def dead_units_figure(result, axes=None):
     finish(ax, "step (symlog)", f"dead units (of {units})",
             f"One run at η = {d['large_eta']:g}: units die in the first large steps", loc="upper right")
     ax = axes[1]
-    for bn, colour, label in ((False, "#d62728", "plain"), (True, "#1f77b4", "batch norm")):
+    for bn, colour, style, label in ((False, "#D55E00", "o-", "plain"), (True, "#0072B2", "s--", "batch norm")):
         rows = [r for r in d["sweep"] if r["batchnorm"] == bn]
-        ax.plot([r["eta"] for r in rows], [r["dead_fraction"] for r in rows], "o-", color=colour, lw=1.6, label=label)
+        ax.plot([r["eta"] for r in rows], [r["dead_fraction"] for r in rows], style, color=colour, lw=1.6, label=label)
     ax.set_xscale("log")
-    finish(ax, "step size η (log)", "fraction of hidden units dead after training",
+    finish(ax, r"step size $\eta$ (log)", "fraction of hidden units dead after training",
             f"{d['settings']['runs']} starts per η, {d['steps']} steps", loc="upper left")
     fig.suptitle(f"{result.scenario.name}: ReLU units killed by large steps")
     return fig
 
 
+@drawn
 def dead_spectrum_figure(result, axes=None):
     """Left: |H| after the first deaths (log colour): the parameters of dead units are empty
     rows and columns. Right: the sorted |eigenvalues| with and without batch norm."""
@@ -51,19 +54,19 @@ def dead_spectrum_figure(result, axes=None):
     ax = axes[0]
     im = ax.imshow(np.log10(np.maximum(H, floor)), cmap="magma_r", interpolation="nearest",
                    vmin=np.log10(floor), vmax=np.log10(H.max()))
-    fig.colorbar(im, ax=ax, label="log10 |H_ij|", shrink=0.85)
+    fig.colorbar(im, ax=ax, label=r"$\log_{10}|H_{ij}|$", shrink=0.85)
     finish(ax, "parameter j", "parameter i",
-            f"|H| at step {d['analysis_step']}: {d['dead_units_at_analysis']} dead units, "
+            f"$|H|$ at step {d['analysis_step']}: {d['dead_units_at_analysis']} dead units, "
             f"{d['flat_directions']['dead_unit_parameters']} empty rows", legend=None)
     ax.grid(False)
     ax = axes[1]
-    for data, colour, label in ((d, "#d62728", "plain"), (d["batchnorm"], "#1f77b4", "batch norm")):
+    for data, colour, marker, label in ((d, "#D55E00", "o", "plain"), (d["batchnorm"], "#0072B2", "s", "batch norm")):
         lam = np.sort(np.abs(np.asarray(data["eigenvalues"])))
         lo = lam[lam > 0].min() if np.any(lam > 0) else 1e-300
-        ax.semilogy(np.arange(1, len(lam) + 1), np.maximum(lam, lo), ".", ms=3, color=colour,
+        ax.semilogy(np.arange(1, len(lam) + 1), np.maximum(lam, lo), marker, ls="none", ms=2.5, color=colour,
                     label=f"{label}: {data['zero_eigenvalues']} below {data['zero_tol']:.0e}")
         ax.axhline(data["zero_tol"], color=colour, lw=0.7, ls="--")
-    finish(ax, "eigenvalue number (by |λ|)", "|λ| (log)", "Hessian eigenvalues: the zero block and the rest",
+    finish(ax, r"eigenvalue number (by $|\lambda|$)", r"$|\lambda|$ (log)", "Hessian eigenvalues: the zero block and the rest",
             loc="lower right")
     fig.suptitle(f"{result.scenario.name}: zero-gradient, zero-curvature directions of dead units")
     return fig

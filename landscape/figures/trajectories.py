@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import KIND_STYLE, colormap, contour, mark_critical_points, new_axes
+from .style import C, KIND_STYLE, MEASURED, cycle_colour, drawn, theory_line, contour, mark_critical_points, new_axes
 
 
 def _run_series(result):
     """(colour, run record, trajectory, batch column) for every run, in results order."""
-    colors = colormap("tab10")
     columns = [(traj, b) for _, traj in result.trajectories for b in range(traj.x.shape[1])]
     for i, (run, (traj, b)) in enumerate(zip(result.runs, columns)):
-        yield colors(i % 10), run, traj, b
+        yield cycle_colour(i), run, traj, b
 
 
 def _start_label(run) -> str:
     return f"start ({', '.join(f'{v:.3g}' for v in run.start)}) → {run.outcome}"
 
 
+@drawn
 def landscape_figure(result, ax=None):
     """Contours, critical points by kind, and every run's path from its start."""
     fig = contour(result.landscape, result.critical.domain, ax=ax)
@@ -41,6 +41,7 @@ def landscape_figure(result, ax=None):
     return fig
 
 
+@drawn
 def eigen_components_figure(result, ax=None):
     """|y_i(k)| along each eigenvector of H at the saddle: measured (solid) and the
     study's (1 - eta lambda_i)^k |y_i(0)| (dashed), for the sweep start it chose to show."""
@@ -56,13 +57,14 @@ def eigen_components_figure(result, ax=None):
     shown = len(y) if esc < 0 else int(np.searchsorted(k, int(1.6 * esc) + 20))
     y, k = y[:shown], k[:shown]
     lin = sweep.linearised[np.minimum(k, len(sweep.linearised) - 1)]  # the study's prediction at the drawn steps
-    colors = ["#d73027", "#4575b4", "#1a9850", "#984ea3"]
+    colors = [C["vermillion"], C["blue"], C["green"], C["purple"]]
+    ax.set_yscale("log")
     for i, l in enumerate(lam):
         c = colors[i % len(colors)]
-        ax.semilogy(k, np.abs(y[:, i]), "-", color=c, lw=2,
-                    label=f"measured $|y_{i + 1}|$, λ = {l:+.3g}")
-        ax.semilogy(k, np.abs(lin[:, i]), "--", color=c, lw=1.2,
-                    label=f"theory $(1-ηλ)^k |y_{i + 1}(0)|$, factor {1 - eta * l:.3g}")
+        ax.plot(k, np.abs(y[:, i]), "-", color=c, **MEASURED,
+                label=f"measured $|y_{i + 1}|$, $\\lambda_{i + 1} = {l:+.3g}$")
+        theory_line(ax, k, np.abs(lin[:, i]), color=c,
+                    label=f"theory $(1-\\eta\\lambda_{i + 1})^k\\,|y_{i + 1}(0)|$, factor {1 - eta * l:.3g}")
     ax.axhline(result.settings.radius, color="grey", lw=0.8, ls=":")
     ax.text(0.99 * k[-1], result.settings.radius, f"radius r = {result.settings.radius:g}",
             va="bottom", ha="right", fontsize=8, color="grey")
@@ -73,12 +75,13 @@ def eigen_components_figure(result, ax=None):
     ax.set_ylim(max(np.abs(y[y != 0]).min() / 10, 1e-30), 10)
     ax.set_xlim(0, max(k[-1], 1))
     ax.set_xlabel("step k")
-    ax.set_ylabel("|component| in the eigenbasis of H at the saddle")
-    ax.set_title(f"Eigen-components from ε = {sweep.eps[j]:.0e} (η = {eta:g})")
+    ax.set_ylabel("$|y_i|$: component along eigenvector $i$ of $H$ at the saddle")
+    ax.set_title(f"Eigen-components from $\\varepsilon$ = {sweep.eps[j]:.0e} ($\\eta$ = {eta:g})")
     ax.legend(fontsize=7, loc="lower right")
     return fig
 
 
+@drawn
 def loss_figure(result, ax=None):
     """f(x_k) against k for every run: the plateau at the saddle's value, then the drop."""
     fig, ax = new_axes(ax)
@@ -101,12 +104,13 @@ def loss_figure(result, ax=None):
         span = max(top - low, 1e-12)
         ax.set_ylim(low - 0.1 * span, top + 0.6 * span)
     ax.set_xlabel("step k")
-    ax.set_ylabel("f(x_k)")
+    ax.set_ylabel("$f(x_k)$")
     ax.set_title("Loss: plateau at the saddle, then the drop (dots: escape step)", fontsize=11)
     ax.legend(fontsize=7, loc="upper right")
     return fig
 
 
+@drawn
 def escape_figure(result, ax=None):
     """Measured escape step against ln(1/eps), with the prediction
     k* = ln(r/eps) / ln|1 - eta lambda_min| (slope 1/ln(1 + eta |lambda_min|))."""
@@ -115,13 +119,15 @@ def escape_figure(result, ax=None):
     u = np.log(1.0 / sweep.eps)
     order = np.argsort(u)
     r = result.settings.radius
-    ax.plot(u[order], sweep.predicted[order], "-", color="#4575b4", lw=1.5,
-            label=f"predicted k* = ln(r/ε)·{sweep.slope:.3g}  (slope 1/ln(1+η|λ_min|))")
     ok = sweep.escape_step >= 0
-    ax.plot(u[ok], sweep.escape_step[ok], "o", color="#d73027", ms=6, label="measured escape step")
-    ax.set_xlabel("ln(1/ε)   (ε: start's distance from the stable manifold)")
+    ax.plot(u[ok], sweep.escape_step[ok], "o", color=C["vermillion"], ms=7, zorder=3,
+            label="measured escape step")
+    theory_line(ax, u[order], sweep.predicted[order], color=C["blue"],
+                label=f"predicted $k^* = \\ln(r/\\varepsilon) \\cdot {sweep.slope:.3g}$"
+                      "  (slope $1/\\ln(1+\\eta|\\lambda_{\\min}|)$)")
+    ax.set_xlabel("$\\ln(1/\\varepsilon)$   ($\\varepsilon$: start's distance from the stable manifold)")
     ax.set_ylabel("steps to leave the ball of radius r")
-    ax.set_title(f"Escape time grows like ln(1/ε) (r = {r:g}, η = {result.theory['eta']:g})")
+    ax.set_title(f"Escape time grows like $\\ln(1/\\varepsilon)$ ($r$ = {r:g}, $\\eta$ = {result.theory['eta']:g})")
     ax.set_xlim(0, u.max() * 1.05)
     ax.set_ylim(0, None)
     ax.legend(fontsize=8, loc="upper left")
