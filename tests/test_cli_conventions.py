@@ -94,7 +94,10 @@ def test_report_json_lists_what_it_wrote(tmp_path, monkeypatch):
     """report --json: one row per scenario with its kind, folder and figures (two scenarios here)."""
     import landscape.scenario as scenario
 
+    import landscape.cli.report as report
+
     monkeypatch.setattr(scenario, "builtin_names", lambda: ["saddle-2d", "example-walk"])
+    monkeypatch.setattr(report, "GALLERY_ANALYSES", ())  # tests/test_gallery.py runs the analyses
     result = invoke("report", "--out", tmp_path, "--json", "-q")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)

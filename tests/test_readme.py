@@ -108,7 +108,8 @@ CLAIMS = {
     "landscape run saddle-2d --eta 1.5": (["run", "saddle-2d", "--eta", "1.5", "--json", "-q"], _check_eta_15),
     "landscape run saddle-2d --json": (["run", "saddle-2d", "--json", "-q"],
                                        lambda r, cwd: _json(r)["kind"] == "trajectories"),
-    "landscape run mlp-xor --jobs 2 -q": (None, lambda r, cwd: r.stderr == ""),
+    "landscape run mlp-xor --jobs 2 -q": (["run", "mlp-xor", "--jobs", "2", "-q", "--steps", "200"],
+                                          lambda r, cwd: r.stderr == "" and "Morse sum Σ(-1)^k c_k = 1" in r.stdout),
     "landscape run my-scenario.toml": (None, None),  # the file below, written by the test
     "landscape critical himmelblau": (None, lambda r, cwd: "4 minima, 4 saddles, 1 maximum" in r.stdout),
     "landscape critical separable --dim 6":
@@ -118,7 +119,9 @@ CLAIMS = {
         (None, lambda r, cwd: (cwd / "figures" / "critical-pspin" / "results.json").exists()),
     "landscape critical polynomial --dim 6 -p seed=2": (None, lambda r, cwd: "Morse check" in r.stdout),
     "landscape critical polynomial --terms f.json": (None, lambda r, cwd: "critical point" in r.stdout),
-    "landscape critical random-field --dim 4 --jobs 2": (None, lambda r, cwd: "holds" in r.stdout),
+    "landscape critical random-field --dim 4 --jobs 2":
+        (["critical", "random-field", "--dim", "4", "--jobs", "2", "--starts", "8192"],
+         lambda r, cwd: "Morse check: sum_k (-1)^k c_k = 1, expected 1: holds" in r.stdout),
     "landscape critical saddle-2d --domain=-1:1,0.5:2 --json":
         (None, lambda r, cwd: [p["kind"] for p in _json(r)["critical_points"]] == ["minimum"]),
     "landscape inspect saddle-2d --at 0,0": (None, lambda r, cwd: "saddle" in r.stdout),
