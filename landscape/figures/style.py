@@ -233,7 +233,8 @@ def legend_overlap(ax, renderer=None) -> int:
 
 def tidy_legends(fig):
     """Move every axes legend that covers data to the first corner or edge where it covers
-    nothing, or, when there is none, outside the axes on the right. Returns fig."""
+    nothing, or, when there is none, outside the axes on the right (the figure grows by the
+    legend's width, so the axes keep their size). Returns fig."""
     renderer = None
     for ax in fig.axes:
         legend = ax.get_legend()
@@ -246,9 +247,12 @@ def tidy_legends(fig):
             legend.set_loc(place)
             if legend_overlap(ax, _renderer(fig)) == 0:
                 break
-        else:
+        else:  # outside on the right, with the figure widened by the legend's width
+            width = legend.get_window_extent(_renderer(fig)).width / fig.dpi
             legend.set_loc("upper left")
             legend.set_bbox_to_anchor((1.02, 1.0), transform=ax.transAxes)
+            w, h = fig.get_size_inches()
+            fig.set_size_inches(w + width + 0.2, h)
         renderer = _renderer(fig)
     return fig
 
