@@ -439,7 +439,7 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     point has |grad f| <= gtol (images added by symmetry are checked too).
     Degenerate points are tested for lying on manifolds of critical points
     (``manifolds.find_manifolds``); when any does, the critical set is not
-    finite and ``estimated_total`` is None.
+    finite and ``estimated_total`` is None; so it is when no point was found.
     """
     import time
 
@@ -541,7 +541,9 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     from .manifolds import find_manifolds
 
     manifolds = find_manifolds(landscape, found, zero_tol=rtol * hscale, gtol=gtol, scale=diag)
-    total, ci = (rows[-1][2], (rows[-1][3], rows[-1][4])) if not manifolds else (None, (None, None))
+    # a continuum has no count, and Chao1 needs re-found points: nothing found, nothing to estimate
+    known = not manifolds and len(pool.x) > 0
+    total, ci = (rows[-1][2], (rows[-1][3], rows[-1][4])) if known else (None, (None, None))
     return CriticalSet(points=found, domain=domain, starts=used,
                        converged=int(sum(r[5] for r in rows)), gtol=gtol, merge_tol=pool.tol,
                        zero_rtol=rtol, zero_tol=rtol * hscale, saturation=saturation,

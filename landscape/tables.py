@@ -48,6 +48,8 @@ STOP_TEXT = {
 def total_line(data: dict) -> str:
     """The estimated total, or, when the critical points are not isolated, their manifolds."""
     manifolds = data.get("manifolds") or []
+    if not manifolds and data["estimated_total"] is None:
+        return "No critical point was found, so there is no total to estimate (Chao1 needs re-found points)."
     if not manifolds:
         ci = data["estimated_total_ci"]
         return (f"Estimated total {data['estimated_total']:.1f} [95% {ci[0]:.1f}, {ci[1]:.1f}] "

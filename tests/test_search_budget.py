@@ -125,3 +125,15 @@ def test_another_blas_kernel_finds_the_same_points():
     assert [p["hits"] for p in a["critical_points"]] == [p["hits"] for p in b["critical_points"]]
     np.testing.assert_allclose([p["value"] for p in a["critical_points"]],
                                [p["value"] for p in b["critical_points"]], rtol=1e-9)
+
+
+def test_nothing_found_means_no_estimate_and_json_carries_versions(tmp_path):
+    """f(x, y) = x + y^2 has no critical point: the count is 0 and there is no Chao1 total (not 0.0);
+    --json records the package versions as results.json does."""
+    (tmp_path / "f.json").write_text('{"terms": [[[1, 0], 1], [[0, 2], 1]]}')
+    args = ["critical", "polynomial", "--terms", str(tmp_path / "f.json"), "--starts", "1024", "-q"]
+    data = json.loads(CliRunner().invoke(cli, args + ["--json"]).stdout)
+    assert data["found"] == 0 and data["estimated_total"] is None
+    assert set(data["versions"]) >= {"python", "numpy", "landscape"}
+    text = CliRunner().invoke(cli, args).stdout
+    assert "no total to estimate" in text and "Estimated total" not in text

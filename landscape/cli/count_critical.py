@@ -64,7 +64,9 @@ def command(dim, model, enumerate_all, samples, family, params, starts, max_newt
     from ..report import to_jsonable
 
     if as_json:
-        opt.echo_json(to_jsonable(result.to_dict()))
+        from ..schema import versions
+
+        opt.echo_json({**to_jsonable(result.to_dict()), "versions": versions()})  # as results.json has them
         return
     from ..tables import count_tables
 

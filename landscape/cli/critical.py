@@ -57,7 +57,9 @@ def command(family, dim, params, terms_file, domain, starts, batch, max_newton_s
         opt.say_wrote(folder, written["figures"] + ["results.json", "points.csv", "summary.md"], quiet)
     data = to_jsonable(result.to_dict())
     if as_json:
-        opt.echo_json(data)
+        from ..schema import versions
+
+        opt.echo_json({**data, "versions": versions()})  # as results.json has them
     else:
         click.echo("\n".join(critical_tables(data)))
 
