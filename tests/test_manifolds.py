@@ -53,6 +53,14 @@ def test_linear_network_critical_manifolds_match_baldi_hornik():
         assert min(abs(m.value - v) for v in possible) < 1e-9, m
     minima = [m for m in found.manifolds if abs(m.value) < 1e-9]
     assert len(minima) == 1 and minima[0].dimension == h * h and minima[0].index == 0
+    # a point that learnt r modes lies on its GL(h) orbit, of dimension h^2 - (h - r)^2: the stabiliser
+    # is I + the maps into ker W2 (dimension h - r) that vanish on range W1 (dimension r)
+    from itertools import combinations
+
+    unlearnt = {round(sum(v * v for v in u) / 2, 9): len(u) for k in range(len(s) + 1) for u in combinations(s, k)}
+    for m in found.manifolds:
+        learnt = len(s) - unlearnt[round(m.value, 9)]
+        assert m.dimension == h * h - (h - learnt) ** 2, m
     origin = [p for p in found.points if p.kind == "saddle"]
     assert len(origin) == 1 and np.abs(origin[0].x).max() < 1e-9
     assert origin[0].index == h * len(s) and math.isclose(origin[0].value, sum(v * v for v in s) / 2)
