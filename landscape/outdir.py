@@ -22,6 +22,7 @@ A run writes ``OUT/NAME/`` and nothing else. The rules that keep that true:
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -165,11 +166,13 @@ def write_folder(out, name: str, fill) -> tuple[Path, dict]:
     target = check_target(out, name)
     out.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
-    stage = Path(tempfile.mkdtemp(dir=out, prefix=f".{name}.{_STAGE}-{os.getpid()}-"))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(stage, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
-    try:
+    prefix = f".{name}.{_STAGE}-{os.getpid()}-"
+    stage = None
+    try:  # from before the staging folder exists: a signal may land between mkdtemp and the next line
+        stage = Path(tempfile.mkdtemp(dir=out, prefix=prefix))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(stage, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
         data = fill(stage)
         (stage / MARKER).write_text("written by landscape; a folder with this file may be replaced "
                                     "by the next run of the same name\n", encoding="utf-8")
@@ -182,6 +185,9 @@ def write_folder(out, name: str, fill) -> tuple[Path, dict]:
         else:
             os.replace(stage, target)
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        # this process's staging folders: the one being filled, or one mkdtemp made just before
+        # a signal interrupted it, when ``stage`` was never assigned
+        for folder in ([stage] if stage is not None else list(out.glob(f"{glob.escape(prefix)}*"))):
+            shutil.rmtree(folder, ignore_errors=True)
         raise
     return target, data

@@ -476,3 +476,22 @@ def test_search_progress_opens_before_the_first_chunk():
     assert solve_chunk(f) < 4096  # an expensive landscape gets smaller chunks: more frequent updates
     find_critical_points(f, starts=64, batch=64, progress=calls.append)
     assert calls[0] == 0 and sum(calls) == 64 and len(calls) >= 2
+
+
+def test_a_signal_between_mkdtemp_and_its_return_leaves_no_staging_folder(tmp_path, monkeypatch):
+    """The race CI met once: the staging folder exists but write_folder has not got its name yet."""
+    import tempfile
+
+    from landscape import signals
+    from landscape.outdir import write_folder
+
+    real = tempfile.mkdtemp
+
+    def interrupted_mkdtemp(*args, **kwargs):
+        real(*args, **kwargs)  # the folder is made, then the signal's exception lands
+        raise signals.Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", interrupted_mkdtemp)
+    with pytest.raises(signals.Interrupted):
+        write_folder(tmp_path, "r", lambda stage: {})
+    assert list(tmp_path.iterdir()) == []
