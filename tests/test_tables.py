@@ -71,3 +71,40 @@ def test_count_tables_for_the_sign_model_are_the_binomial_row():
     assert body[5][2] == "0.2461"  # 252 / 1024
     md = count_tables(data, markdown=True)
     assert md[0].startswith("# N = 10") and md[4].startswith("| index k |")
+
+
+def test_summary_sentences_that_state_an_outcome_follow_the_numbers():
+    """Each outcome sentence of a summary.md is computed from the results, so changing the
+    numbers changes the sentence (the gallery's results, altered)."""
+    import copy
+    import json
+    from pathlib import Path
+
+    from landscape.studies import STUDIES
+
+    gallery = Path(__file__).resolve().parents[1] / "figures"
+
+    def text(kind, edit):
+        data = copy.deepcopy(json.loads((gallery / kind / "results.json").read_text()))
+        edit(data)
+        return "\n".join(STUDIES[kind].tables(data, True))
+
+    assert "rise together" in text("mlp-xor", lambda d: None)
+    assert "rise together" not in text("mlp-xor", lambda d: d.update(index_loss_spearman=0.1))
+    chain = text("saddle-chain", lambda d: None)
+    assert "about the same time per saddle" in chain
+
+    def uneven(d):
+        for r in d["chain"]:
+            if r["optimizer"] == "perturbed-gd":
+                r["steps"] = r["steps"] * r["d"]
+    assert "varies from" in text("saddle-chain", uneven)
+    assert "each under the Barbour-Hall bound" in text("dropout-noise", lambda d: None)
+    assert "ABOVE the Barbour-Hall bound at M" not in text("dropout-noise", lambda d: None)
+    assert "ABOVE the Barbour-Hall bound (1 - e^-λ) λ/M at M = 10" in text(
+        "dropout-noise", lambda d: d["poisson"][0].update(total_variation=1.0))
+    assert "on the symmetric subspace" in text("dropout-noise", lambda d: None)
+    assert "off the symmetric subspace" in text(
+        "dropout-noise", lambda d: d["escape"]["gd_end"].update(asymmetry=[0.3]))
+    assert "exact zero-gradient" in text("dead-relu", lambda d: None)
+    assert "only nearly flat" in text("dead-relu", lambda d: d.update(gradient_on_dead_parameters=1e-9))

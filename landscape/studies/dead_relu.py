@@ -247,7 +247,10 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
               f"At step {data['analysis_step']}, after the first deaths ({data['dead_units_at_analysis']} dead): the "
               f"gradient on the {data['flat_directions']['dead_unit_parameters']} parameters dead units own or feed is "
               f"{data['gradient_on_dead_parameters']:.1e} and their Hessian rows are {data['hessian_on_dead_parameters']:.1e}: "
-              f"exact zero-gradient, zero-curvature directions. With the {data['flat_directions']['invariances']} "
+              + ("exact zero-gradient, zero-curvature directions."
+                 if data['gradient_on_dead_parameters'] == 0 and data['hessian_on_dead_parameters'] == 0 else
+                 "not exactly zero, so these are only nearly flat directions.")
+              + f" With the {data['flat_directions']['invariances']} "
               f"directions of softmax's shift they span {data['flat_directions']['total']} flat directions "
               f"(|H v| ≤ {data['flat_directions']['in_null_space']:.1e}); the Hessian has {data['zero_eigenvalues']} "
               f"eigenvalues within {data['zero_tol']:.1e} of zero in all: ReLU's h'' = 0 leaves only the Gauss-Newton "

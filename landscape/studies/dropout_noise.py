@@ -223,7 +223,7 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
                   f"{kp['chi2_pvalue']:.2f} ({kp['draws']} draws).",
               f"Binomial(M, {data['poisson'][0]['rate']:g}/M) → Poisson({data['poisson'][0]['rate']:g}): total variation "
               + ", ".join(f"{r['total_variation']:.1e} (M = {r['units']})" for r in data["poisson"])
-              + "; each under the Barbour-Hall bound (1 - e^-λ) λ/M.", ""]
+              + _bound_clause(data["poisson"]), ""]
     e = data["escape"]
     g = e["gd_end"]
     rows = [[("GD" if r["p"] == 0 else f"GD + dropout p = {r['p']:g}"), f"{r['escaped']}/{r['runs']}",
@@ -232,9 +232,19 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     lines += [f"From starts with identical hidden units (η = {e['eta']:g}, {e['steps']} steps; escaped: loss "
               f"below {e['level']:g}):", ""]
     lines += grid(["", "escaped", "median step", "final loss (median)", "asymmetry (median)"], rows, markdown)
-    lines += ["", f"Plain GD ends on the symmetric subspace (asymmetry {max(g['asymmetry']):.1g}) near a saddle: index "
+    where = ("on the symmetric subspace" if max(g["asymmetry"]) == 0 else "off the symmetric subspace")
+    what = "near a saddle" if min(g["index"]) > 0 else "with some runs at a minimum (index 0)"
+    lines += ["", f"Plain GD ends {where} (asymmetry {max(g['asymmetry']):.1g}) {what}: index "
                   f"{sorted(set(g['index']))}, |grad| ≤ {max(g['grad_norm']):.1e}, loss {np.median(g['loss']):.3f}."]
     return lines + figure_lines(data, markdown)
+
+
+def _bound_clause(rows) -> str:
+    """Whether every total variation is under its Barbour-Hall bound, said from the numbers."""
+    over = [r["units"] for r in rows if r["total_variation"] > r["bound"]]
+    if not over:
+        return "; each under the Barbour-Hall bound (1 - e^-λ) λ/M."
+    return f"; ABOVE the Barbour-Hall bound (1 - e^-λ) λ/M at M = {', '.join(map(str, over))}."
 
 
 FIGURES = {"dropout-statistics": figures.dropout_statistics_figure, "dropout-escape": figures.dropout_escape_figure}

@@ -224,7 +224,9 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     lines += grid(["index", "critical points", "mean loss", "lowest", "highest"], rows, markdown)
     sym = data["symmetries"]
     rho = data["index_loss_spearman"]
-    lines += ["", ("Index and loss rise together (Spearman ρ = " + f"{rho:.2f})." if rho is not None else ""),
+    trend = ("" if rho is None else "Index and loss rise together" if rho > 0.5 else
+             "Index and loss fall together" if rho < -0.5 else "Index and loss are only weakly related")
+    lines += ["", (f"{trend} (Spearman ρ = {rho:.2f})." if rho is not None else ""),
               f"Symmetries: {sym['group_order']} unit permutations and sign flips map critical points to "
               f"critical points; the points fall into {sym['orbits']} orbits.", ""]
     t = data["training"]

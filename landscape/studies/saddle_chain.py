@@ -151,8 +151,25 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     if data["growth_factor_predicted"] is not None:
         lines += ["", f"GD's time grows by 1 + ln(1/(1 - ηL))/ln(1 + ηγ) = {data['growth_factor_predicted']:.3f} "
                       "per saddle in the linearised recursion."
-                  + (" Perturbed GD pays about the same fixed time per saddle." if "perturbed-gd" in names else "")]
+                  + _per_saddle(data, names)]
     return lines + figure_lines(data, markdown)
+
+
+def _per_saddle(data: dict, names) -> str:
+    """What perturbed GD's median time per extra saddle is, said from the numbers: "about the
+    same" only when every increment is within a factor 2 of their median."""
+    if "perturbed-gd" not in names:
+        return ""
+    steps = [r["steps"] for r in sorted((r for r in data["chain"] if r["optimizer"] == "perturbed-gd"),
+                                        key=lambda r: r["d"])]
+    if len(steps) < 3 or any(k is None for k in steps):
+        return ""
+    inc = np.diff(np.asarray(steps, dtype=float))
+    mid = float(np.median(inc))
+    same = mid > 0 and np.all((inc >= mid / 2) & (inc <= 2 * mid))
+    return (f" Perturbed GD pays about the same time per saddle: {mid:.0f} steps (median; "
+            f"{inc.min():.0f} to {inc.max():.0f})." if same else
+            f" Perturbed GD's time per saddle varies from {inc.min():.0f} to {inc.max():.0f} steps.")
 
 
 FIGURES = {"chain-steps": figures.chain_figure}
