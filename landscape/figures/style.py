@@ -172,6 +172,10 @@ def _renderer(fig):
     """A renderer for measuring ``fig`` after its layout: the figure's own canvas's, or an Agg
     canvas attached to this figure only (nothing global changes)."""
     if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        if type(fig.canvas) is not FigureCanvasBase:
+            return None  # a canvas someone else manages (a vector backend): leave it alone
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         FigureCanvasAgg(fig)
@@ -241,6 +245,8 @@ def tidy_legends(fig):
         if legend is None:
             continue
         renderer = renderer or _renderer(fig)
+        if renderer is None:
+            return fig  # nothing to measure with
         if legend_overlap(ax, renderer) == 0:
             continue
         for place in LEGEND_PLACES:
