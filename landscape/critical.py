@@ -258,7 +258,8 @@ class Saturation:
     ``curve_found`` are the distinct points found against starts used, start by
     start (thinned to at most 400 points, evenly spaced in log(starts)).
     ``stop_reason`` is "stable" (a batch found nothing new, the estimate equals
-    the count and the Morse sum is met) or "budget".
+    the count and the Morse sum is met), "budget" (the starts were spent),
+    "newton-steps" or "time" (a work bound stopped it; ``tables.STOP_TEXT``).
     """
 
     starts: tuple[int, ...]
@@ -404,10 +405,6 @@ def _solve(args):
                         box=box, on_iteration=on_iteration)
 
 
-STOP_REASONS = ("stable", "budget", "newton-steps", "time")
-"""The values of ``Saturation.stop_reason`` (``tables.STOP_TEXT`` says what each means)."""
-
-
 def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int = 0,
                          rtol: float = RTOL, batch: int | None = None, jobs: int = 1,
                          max_newton_steps: int | None = None, max_seconds: float | None = None,
@@ -417,7 +414,7 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     Up to ``starts`` starts (landscape.sample_starts: scrambled Sobol in the box,
     uniform on a sphere) are spent in batches of ``batch_sizes(starts, batch)``
     (1024, doubling up to ``batch``); batch b draws its starts from the named
-    stream ``seeds.stream(seed, "critical", b)``. After each batch the distinct
+    child ``seeds.child(seed, "critical", b)``. After each batch the distinct
     points are counted and their total estimated (Chao1 over symmetry orbits,
     from how often each was re-found); the search stops early once a batch finds
     nothing new, the estimate equals the count and the Morse sum (where the

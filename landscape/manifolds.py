@@ -21,13 +21,13 @@ with the same number of zero eigenvalues. At an isolated degenerate point
 the projection onto N of a fixed vector (the projector V0 V0^T does not
 depend on how LAPACK rotates a basis of N), so the verdict is the same on any
 machine. A point passes when y moved at least t/2, kept its value to 1e-8 of
-the landscape's value scale and kept its nullity.
+the landscape's value scale, kept its nullity and has |grad f| <= 10 gtol.
 
-The manifolds are reported per component class: the points passing the test,
-grouped by (dimension, index = negative eigenvalues, value). The dimension is
-counted at the class's first point along every null eigenvector. Points of one
-class could lie on several components of equal value, index and dimension;
-they are counted as one.
+The manifolds are reported per class: the points passing the test, grouped by
+(index = negative eigenvalues, value). The dimension is counted at the class's
+first point, as the number of its null eigenvectors along which the test
+passes. Points of one class could lie on several components of equal value
+and index; they are counted as one.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .seeds import stream
 
 STEP = 1e-3
 """The trial step t along the null space, as a fraction of the search's scale (box diagonal)."""
@@ -102,7 +104,7 @@ def find_manifolds(landscape, points, *, zero_tol: float, gtol: float, scale: fl
         lam, V = np.linalg.eigh(landscape.hess(x))
         null = np.abs(lam) <= zero_tol
         nullity = null.sum(-1)
-        u = np.random.default_rng(np.random.SeedSequence(0, spawn_key=(0x6d616e69,))).standard_normal(n)
+        u = stream(0, "manifolds", "direction").standard_normal(n)  # fixed: the same test everywhere
         V0 = np.where(null[:, None, :], V, 0.0)
         w = np.einsum("pij,pkj,k->pi", V0, V0, u)  # the projection of u onto each null space
         norm = np.linalg.norm(w, axis=-1, keepdims=True)

@@ -123,7 +123,7 @@ def canonical_cluster_basis(V: np.ndarray) -> np.ndarray:
             basis.append(r / np.linalg.norm(r))
             if len(basis) == m:
                 break
-    if len(basis) < m:  # the greedy pass left directions out: fall back to the space's own QR
+    if len(basis) < m:  # the greedy pass left directions out (never seen): keep LAPACK's basis
         return canonical_signs(V)
     return canonical_signs(np.column_stack(basis))
 

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from landscape.cli import cli
+from landscape.cli.report import GALLERY_ANALYSES, made_by
 from landscape.reproduce import differences
 
 GALLERY = Path(__file__).resolve().parents[1] / "figures"
@@ -41,6 +42,12 @@ def test_every_gallery_result_is_reproduced_on_this_machine(name, regenerated):
     committed = json.loads((GALLERY / name / "results.json").read_text())
     fresh = json.loads((regenerated / name / "results.json").read_text())
     assert differences(committed, fresh) == []
+
+
+def test_the_readme_names_the_commands_report_runs_for_the_analyses():
+    readme = (GALLERY.parent / "README.md").read_text()
+    for _, command, spec in GALLERY_ANALYSES:
+        assert f"`{made_by(command, spec)} --out figures`" in readme
 
 
 def test_the_rule_itself():

@@ -3,6 +3,7 @@
 
 import contextlib
 import io
+import math
 import re
 import shlex
 from pathlib import Path
@@ -78,8 +79,6 @@ def _check_random_field(res, cwd):
 def _binomials(n):
     return [math.comb(n, k) for k in range(n + 1)]
 
-
-import math  # noqa: E402
 
 # README line -> (arguments actually run, or None for the line itself; check(result, cwd) or None).
 # A declared smaller size is written out here; --json is added where the check reads the JSON.

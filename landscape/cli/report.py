@@ -18,25 +18,31 @@ from .options import (
 
 
 GALLERY_ANALYSES = (
-    ("count-critical", "landscape count-critical --dim 6 --model goe"),
-    ("critical-pspin", "landscape critical pspin --dim 10"),
-    ("critical-separable", "landscape critical separable --dim 6"),
+    ("count-critical", "count-critical", {"dim": 6, "model": "goe"}),
+    ("critical-pspin", "critical", {"family": "pspin", "dim": 10}),
+    ("critical-separable", "critical", {"family": "separable", "dim": 6}),
 )
-"""The analyses the gallery shows beside the scenarios: folder, and the command that makes it."""
+"""The analyses the gallery shows beside the scenarios: folder, command and its arguments."""
 
 
-def _analysis(folder: str, progress):
-    """Run one of GALLERY_ANALYSES: (result, writer)."""
+def made_by(command: str, spec: dict) -> str:
+    """The command line that makes a GALLERY_ANALYSES entry, as a user would type it."""
+    words = ["landscape", command] + ([spec["family"]] if "family" in spec else []) + ["--dim", str(spec["dim"])]
+    return " ".join(words + (["--model", spec["model"]] if "model" in spec else []))
+
+
+def _analysis(command: str, spec: dict, progress):
+    """Run one of GALLERY_ANALYSES with its command's defaults: (result, writer)."""
     from ..counting import count_critical
     from ..critical import survey
     from ..families import build
     from ..report import write_count, write_critical
 
-    if folder == "count-critical":
-        return count_critical(6, "goe", curves=True, progress=progress), write_count
-    family = folder.removeprefix("critical-")
-    return survey(build(family, {"dim": 10 if family == "pspin" else 6}),
-                  progress=progress("searching", 65536) if progress else None), write_critical
+    if command == "count-critical":
+        return count_critical(spec["dim"], spec["model"], curves=True, progress=progress), write_count
+    starts = 65536  # `landscape critical`'s default
+    return survey(build(spec["family"], {"dim": spec["dim"]}), starts=starts,
+                  progress=progress("searching", starts) if progress else None), write_critical
 
 
 @click.command("report", short_help="Run every built-in scenario (the gallery).")
@@ -55,7 +61,7 @@ def command(out, formats, jobs, quiet, as_json):
     from ..studies import run
 
     names = builtin_names()
-    out = check_out(out, names + [folder for folder, _ in GALLERY_ANALYSES])
+    out = check_out(out, names + [folder for folder, _, _ in GALLERY_ANALYSES])
     figure_formats = parse_formats(formats) if formats else ("png",)
     jobs = capped_jobs(jobs, quiet)
     specs = [load(resolve(name)).with_overrides(formats=formats, jobs=jobs) for name in names]  # all checked first
@@ -67,11 +73,11 @@ def command(out, formats, jobs, quiet, as_json):
         done.append({"scenario": spec.name, "kind": spec.kind, "folder": str(folder), "figures": data["figures"]})
         if not quiet:
             click.echo(f"wrote {folder}/", err=True)
-    for name, made_by in GALLERY_ANALYSES:
+    for _, command, spec in GALLERY_ANALYSES:
         with Progress(quiet or as_json) as progress:
-            result, writer = _analysis(name, progress.callback)
+            result, writer = _analysis(command, spec, progress.callback)
         folder, data = writer(result, out, figure_formats)
-        done.append({"analysis": made_by, "folder": str(folder), "figures": data["figures"]})
+        done.append({"analysis": made_by(command, spec), "folder": str(folder), "figures": data["figures"]})
         if not quiet:
             click.echo(f"wrote {folder}/", err=True)
     if as_json:

@@ -132,11 +132,6 @@ OPTIMIZER_STYLES = {
 Dropout's yellow is darkened to olive and Adam takes a darker purple, to read on white."""
 
 
-def optimizer_colour(name: str) -> str:
-    """The fixed colour of an optimizer, so it looks the same in every figure (grey if unknown)."""
-    return OPTIMIZER_STYLES.get(name, ("#7F5539", "-", "o"))[0]
-
-
 def optimizer_style(name: str) -> dict:
     """Keyword arguments (color, ls, marker) for an optimizer's measured line."""
     colour, ls, marker = OPTIMIZER_STYLES.get(name, ("#7F5539", "-", "o"))
@@ -184,15 +179,16 @@ def _renderer(fig):
 
 
 def _densify(xy: np.ndarray, step: float = 3.0) -> np.ndarray:
-    """Points along a polyline (P, 2) in display pixels, at most ``step`` apart (NaNs break it)."""
-    out = [xy]
+    """Points along a polyline (P, 2) in display pixels, at most ``step`` apart (NaNs break it):
+    the vertices, and n evenly spaced points inside each segment longer than step."""
     a, b = xy[:-1], xy[1:]
-    length = np.linalg.norm(b - a, axis=-1)
-    ok = np.isfinite(length) & (length > step)
-    for p, q, n in zip(a[ok], b[ok], np.minimum(length[ok] // step, 2000).astype(int)):
-        t = np.linspace(0, 1, n + 2)[1:-1, None]
-        out.append(p + t * (q - p))
-    return np.concatenate(out)
+    with np.errstate(invalid="ignore"):
+        length = np.linalg.norm(b - a, axis=-1)
+    n = np.where(np.isfinite(length) & (length > step), np.minimum(length // step, 2000), 0).astype(int)
+    seg = np.repeat(np.arange(len(a)), n)
+    k = np.arange(seg.size) - np.repeat(np.cumsum(n) - n, n)  # 0 .. n-1 within each segment
+    t = ((k + 1) / (n[seg] + 1))[:, None]
+    return np.concatenate([xy, a[seg] + t * (b[seg] - a[seg])])
 
 
 def data_points(ax) -> np.ndarray:

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import C, KIND_STYLE, MEASURED, cycle_colour, drawn, theory_line, contour, mark_critical_points, new_axes
+from .style import (
+    KIND_STYLE,
+    MEASURED,
+    C,
+    contour,
+    cycle_colour,
+    drawn,
+    mark_critical_points,
+    new_axes,
+    theory_line,
+)
 
 
 def _run_series(result):
