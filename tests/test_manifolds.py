@@ -76,3 +76,17 @@ def test_critical_linear_net_reports_manifolds_and_no_total():
     assert sum(m["points"] for m in data["manifolds"]) == data["counts"]["degenerate"]
     text = CliRunner().invoke(cli, args + ["-q"]).stdout
     assert "no finite total" in text and "Estimated total" not in text
+
+
+def test_the_index_figure_shows_each_manifold_class_with_its_dimension():
+    from landscape.critical import survey
+    from landscape.figures.critical import index_value_figure
+    from landscape.figures.style import legend_overlap
+
+    found = survey(build("polynomial", RING), [(-2, 2)] * 3, starts=4096, seed=1)
+    fig = index_value_figure(found)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["1"]  # the circle's dimension, beside its marker
+    labels = ax.get_legend_handles_labels()[1]
+    assert "manifold of critical points (its dimension beside it)" in labels and "saddle" in labels
+    assert legend_overlap(ax) == 0

@@ -11,10 +11,14 @@ import numpy as np
 from .style import C, COUNT_STYLE, KIND_STYLE, THEORY, drawn, new_axes, theory_line
 
 
-def _title(survey) -> str:
+def _title(survey, width: int = 64) -> str:
+    """The landscape and its parameters, wrapped at ``width`` characters so a long parameter
+    list (linear-net's) stays inside the figure."""
+    import textwrap
+
     land = survey.landscape
     extra = ", ".join(f"{k}={v}" for k, v in land.params().items() if k not in ("dim", "terms"))
-    return f"{land.name}, N = {land.dim}" + (f" ({extra})" if extra else "")
+    return "\n".join(textwrap.wrap(f"{land.name}, N = {land.dim}" + (f" ({extra})" if extra else ""), width))
 
 
 @drawn
@@ -27,8 +31,22 @@ def index_value_figure(survey, ax=None):
     fig, ax = new_axes(ax, size=(6.8, 4.8))
     pts = [p for p in survey.critical.points if p.kind != "degenerate"]
     m = survey.landscape.tangent_dim
+    manifolds = survey.critical.manifolds
+    for i, man in enumerate(manifolds):  # each class of critical manifolds at its value and index
+        style = KIND_STYLE["degenerate"]
+        ax.scatter([man.value], [man.index / m], s=60, marker=style["marker"], color=style["color"],
+                   edgecolor="black", linewidth=0.6, zorder=4,
+                   label="manifold of critical points (its dimension beside it)" if i == 0 else None)
+        ax.annotate(f"{man.dimension}", (man.value, man.index / m), xytext=(5, 3), textcoords="offset points",
+                    fontsize=8)
     if not pts:
-        ax.text(0.5, 0.5, "no nondegenerate critical points found", ha="center", transform=ax.transAxes)
+        if not manifolds:
+            ax.text(0.5, 0.5, "no nondegenerate critical points found", ha="center", transform=ax.transAxes)
+        else:
+            ax.legend(fontsize=8, loc="upper left")
+        ax.set_xlabel("value $f$ at the critical point")
+        ax.set_ylabel(f"index fraction $k$ / {m}")
+        ax.set_title(f"{_title(survey)}\nindex against value", fontsize=11)
         return fig
     v = np.array([p.value for p in pts])
     k = np.array([p.index for p in pts]) / m
@@ -38,20 +56,24 @@ def index_value_figure(survey, ax=None):
         on = kinds == kind
         if on.any():
             style = KIND_STYLE[kind]
-            ax.scatter(v[on], (k + jitter)[on], s=12 if len(pts) > 300 else 26, marker=style["marker"],
-                       color=style["color"], alpha=0.6, linewidth=0, label=kind)
+            ax.scatter(v[on], (k + jitter)[on], s=12 if len(pts) > 300 else 26 if len(pts) > 16 else 60,
+                       marker=style["marker"], color=style["color"], alpha=0.6 if len(pts) > 16 else 1.0,
+                       linewidth=0, label=kind)
     edges = np.quantile(v, np.linspace(0, 1, min(12, max(2, len(v) // 8)) + 1))
     which = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(edges) - 2)
     centres = np.array([v[which == b].mean() for b in range(len(edges) - 1) if np.any(which == b)])
     means = np.array([k[which == b].mean() for b in range(len(edges) - 1) if np.any(which == b)])
-    ax.plot(centres, means, "o-", color="black", lw=1.5, ms=4, label="mean index fraction per value bin")
+    if len(pts) >= 16:  # a trend needs points to average; a handful are clearer on their own
+        ax.plot(centres, means, "o-", color="black", lw=1.5, ms=4, label="mean index fraction per value bin")
     if survey.expected_value_by_index is not None:
         theory_line(ax, survey.expected_value_by_index, np.arange(m + 1) / m, color=C["vermillion"],
                     label="Kac-Rice: mean value of the index-$k$ points")
     ax.set_xlabel("value $f$ at the critical point")
-    ax.set_ylabel(f"index fraction $k$ / {m}  (points spread ±{0.3 / m:.2g} to show their number)")
+    ax.set_ylabel(f"index fraction $k$ / {m}  (points jittered ±{0.3 / m:.2g})")
     ax.set_ylim(-0.05, 1.05)
-    ax.set_title(f"{_title(survey)}\nindex against value at {len(pts)} critical points", fontsize=11)
+    on = f" and {len(manifolds)} manifold classes" if manifolds else ""
+    ax.set_title(f"{_title(survey)}\nindex against value at {len(pts)} isolated critical "
+                 f"point{'' if len(pts) == 1 else 's'}{on}", fontsize=11)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     return fig
@@ -79,8 +101,8 @@ def saturation_figure(survey, ax=None):
     ax.set_xscale("log")
     ax.set_xlabel("starts used")
     ax.set_ylabel("distinct critical points")
-    note = f"; {len(cs.manifolds)} manifolds, no finite total" if cs.manifolds else ""
-    ax.set_title(f"{_title(survey)}\ndistinct points against starts (search stopped: {sat.stop_reason}{note})",
+    note = f"\n{len(cs.manifolds)} classes of critical manifolds: no finite total" if cs.manifolds else ""
+    ax.set_title(f"{_title(survey)}\ndistinct points against starts (search stopped: {sat.stop_reason}){note}",
                  fontsize=11)
     ax.legend(fontsize=8, loc="center right")
     ax.grid(alpha=0.3, which="both")
