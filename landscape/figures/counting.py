@@ -7,6 +7,7 @@ They draw what the result carries; every prediction shown is computed by the stu
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .style import COUNT_STYLE, THEORY, axes_pair, drawn, new_axes, theory_line
 
@@ -55,6 +56,7 @@ def index_distribution_figure(result, axes=None):
             else:
                 ax.plot(k, frac, "-", color=colour, lw=1.4, label=label)
         ax.set_xlabel("index $k$ (number of negative Hessian eigenvalues)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # an index is a whole number
         ax.set_ylabel("fraction" + (" (log scale)" if log else ""))
         if log:
             ax.set_yscale("log")
