@@ -11,6 +11,7 @@ from .classic import (
     Saddle2D,
     SixHumpCamel,
 )
+from .expression import Expression
 from .linear_net import LinearNet
 from .mlp import MLPLoss
 from .polynomial import Polynomial
@@ -23,10 +24,10 @@ from .separable import Separable
 LANDSCAPES: dict[str, type[Landscape]] = {
     cls.name: cls
     for cls in (Saddle2D, MonkeySaddle, Rosenbrock, Himmelblau, SixHumpCamel, MullerBrown, Quadratic,
-                Separable, RandomField, PSpin, Polynomial, SaddleChain, LinearNet, MLPLoss)
+                Separable, RandomField, PSpin, Polynomial, SaddleChain, LinearNet, MLPLoss, Expression)
 }
 
-__all__ = ["LANDSCAPES", "Landscape", "Himmelblau", "LinearNet", "MLPLoss", "MonkeySaddle", "MullerBrown", "Polynomial",
+__all__ = ["LANDSCAPES", "Landscape", "Expression", "Himmelblau", "LinearNet", "MLPLoss", "MonkeySaddle", "MullerBrown", "Polynomial",
            "PSpin", "Quadratic", "RandomField", "Rosenbrock", "Saddle2D", "SaddleChain", "Separable", "SixHumpCamel"]
 
 
@@ -52,6 +53,27 @@ def build(family: str, params: dict | None = None, where: str = "") -> Landscape
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs = {}
     for key, value in (params or {}).items():
+        if key not in fields and getattr(cls, "takes_constants", False):  # a = 1.5: a formula's constant
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise LandscapeError(f"{prefix}{family}: {key!r} is not a parameter ({', '.join(fields)}), so it "
+                                     f"is a constant of the formula and needs a number, got {value!r}")
+            constants = kwargs.setdefault("constants", {})
+            if key in constants:
+                raise LandscapeError(f"{prefix}{family}: constant {key!r} is given twice")
+            constants[key] = _finite(float(value), f"{prefix}{family} constant {key!r}")
+            continue
+        if key == "constants" and getattr(cls, "takes_constants", False):
+            if not isinstance(value, dict):
+                raise LandscapeError(f"{prefix}{family} parameter 'constants': expected a table of numbers, "
+                                     f"got {value!r}")
+            constants = kwargs.setdefault("constants", {})
+            for name, number in value.items():
+                if isinstance(number, bool) or not isinstance(number, (int, float)):
+                    raise LandscapeError(f"{prefix}{family} constant {name!r}: expected a number, got {number!r}")
+                if name in constants:
+                    raise LandscapeError(f"{prefix}{family}: constant {name!r} is given twice")
+                constants[name] = _finite(float(number), f"{prefix}{family} constant {name!r}")
+            continue
         if key not in fields:
             known = ", ".join(fields) or "none"
             raise LandscapeError(f"{prefix}unknown parameter {key!r} for {family} (parameters: {known})")
