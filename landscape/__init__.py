@@ -19,6 +19,7 @@ _WHERE = {
     "rate_sweep": "dynamics", "run": "dynamics", "stall_steps": "dynamics",
     "LandscapeError": "errors",
     "LANDSCAPES": "families", "Landscape": "families", "build": "families",
+    "expression": "families.expression", "from_functions": "families.callables",
     "OPTIMIZERS": "optim", "Optimizer": "optim", "OptimizerSpec": "optim", "adam": "optim", "chain": "optim",
     "dropout_gd": "optim", "gd": "optim", "heavy_ball": "optim", "negative_curvature": "optim",
     "nesterov": "optim", "newton": "optim", "noisy_gd": "optim", "perturbed_gd": "optim",
@@ -68,6 +69,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     )
     from .errors import LandscapeError  # noqa: F401
     from .families import LANDSCAPES, Landscape, build  # noqa: F401
+    from .families.callables import from_functions  # noqa: F401
+    from .families.expression import expression  # noqa: F401
     from .optim import (  # noqa: F401
         OPTIMIZERS,
         Optimizer,

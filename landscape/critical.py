@@ -476,7 +476,14 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     executor = None
     if jobs > 1:
         import multiprocessing
+        import pickle
         from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            pickle.dumps(landscape)
+        except Exception as err:  # noqa: BLE001 - any failure to pickle means: no worker can get it
+            raise LandscapeError(f"jobs = {jobs}: the landscape cannot be sent to worker processes ({err}); use "
+                                 "jobs = 1, or define its functions at module level") from None
 
         # fork where there is one: no re-import of __main__, workers start in milliseconds
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"

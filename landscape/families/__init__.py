@@ -27,7 +27,7 @@ LANDSCAPES: dict[str, type[Landscape]] = {
                 Separable, RandomField, PSpin, Polynomial, SaddleChain, LinearNet, MLPLoss, Expression)
 }
 
-__all__ = ["LANDSCAPES", "Landscape", "Expression", "Himmelblau", "LinearNet", "MLPLoss", "MonkeySaddle", "MullerBrown", "Polynomial",
+__all__ = ["LANDSCAPES", "Expression", "Himmelblau", "Landscape", "LinearNet", "MLPLoss", "MonkeySaddle", "MullerBrown", "Polynomial",
            "PSpin", "Quadratic", "RandomField", "Rosenbrock", "Saddle2D", "SaddleChain", "Separable", "SixHumpCamel"]
 
 

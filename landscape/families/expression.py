@@ -2,7 +2,7 @@
 
 ``Expression(f="x^4 - 2*x^2 + y^2")`` parses the formula safely, differentiates it
 once with sympy and evaluates value, gradient and Hessian as compiled numpy code,
-batched over leading axes like every family (``landscape/expression.py``). When
+batched over leading axes like every family (``landscape/formula.py``). When
 the formula is a polynomial it also carries its degree, its Bézout bound
 (D-1)^N on the number of isolated critical points, and its coercivity where that
 can be decided (``polynomial_info``); a coercive polynomial gets the Morse check
@@ -47,7 +47,7 @@ class Expression(Landscape):
     joint_derivatives = True
 
     def __post_init__(self):
-        from ..expression import compile_formula
+        from ..formula import compile_formula
 
         if not isinstance(self.f, str) or not self.f.strip():
             raise LandscapeError("expression: f is required: the formula, e.g. f = \"x^4 - 2*x^2 + y^2\"")
@@ -85,23 +85,23 @@ class Expression(Landscape):
     # --- evaluation -----------------------------------------------------------------------
 
     def value(self, x):
-        from ..expression import evaluate
+        from ..formula import evaluate
 
         return evaluate(self._compiled.value, points(x, self.dim), 0)
 
     def grad(self, x):
-        from ..expression import evaluate
+        from ..formula import evaluate
 
         return evaluate(self._compiled.grad, points(x, self.dim), self.dim)
 
     def hess(self, x):
-        from ..expression import evaluate
+        from ..formula import evaluate
 
         x = points(x, self.dim)
         return self._square(evaluate(self._compiled.hess, x, self.dim * (self.dim + 1) // 2))
 
     def derivatives(self, x):
-        from ..expression import evaluate
+        from ..formula import evaluate
 
         x = points(x, self.dim)
         n = self.dim
@@ -172,3 +172,21 @@ class Expression(Landscape):
 
 def _rebuild(f, vars, constants, box, dim):
     return Expression(f=f, vars=vars, constants=constants, box=box, dim=dim)
+
+
+def expression(f: str, vars=None, *, box=None, dim: int | None = None, constants: dict | None = None,
+               **named) -> Expression:
+    """The landscape of a formula: ``landscape.expression("x**2 - y**2")``,
+    ``landscape.expression("a*x^4 - y^2", a=1.5, box=[(-2, 2), (-1, 1)])``.
+
+    vars: the variables' names in order (default x, y, z, or x1 ... xN); constants (or
+    keyword arguments): name -> number; box: the domain for searches and figures.
+    """
+    from . import build
+
+    params = {"f": f, **({"vars": list(vars)} if vars is not None else {}),
+              **({"box": [list(iv) for iv in box]} if box is not None else {}),
+              **({"dim": dim} if dim is not None else {}), **named}
+    if constants:
+        params["constants"] = dict(constants)
+    return build("expression", params)

@@ -53,7 +53,7 @@ DEFAULT_VARIABLES = ("x", "y", "z")
 def _sigmoid_class():
     import sympy
 
-    class sigmoid(sympy.Function):  # noqa: N801 - the name users type
+    class sigmoid(sympy.Function):
         """1 / (1 + exp(-u)), evaluated by scipy.special.expit (no overflow for large |u|)."""
 
         def fdiff(self, argindex=1):
@@ -63,7 +63,7 @@ def _sigmoid_class():
         def _eval_rewrite_as_exp(self, u, **kwargs):
             return 1 / (1 + sympy.exp(-u))
 
-    class softplus(sympy.Function):  # noqa: N801
+    class softplus(sympy.Function):
         """log(1 + exp(u)), evaluated as numpy.logaddexp(0, u) (no overflow)."""
 
         def fdiff(self, argindex=1):
@@ -420,7 +420,7 @@ def _default_variables(free: set, dim, names, where) -> tuple[str, ...]:
     indexed = {n for n in free if _INDEXED.match(n)}
     letters = free & set(DEFAULT_VARIABLES)
     if indexed and letters:
-        raise LandscapeError(f"f: uses both {sorted(letters)[0]} and {sorted(indexed)[0]}; name the variables "
+        raise LandscapeError(f"f: uses both {min(letters)} and {min(indexed)}; name the variables "
                              "x, y, z or x1 ... xN, or list them in vars")
     if indexed or (dim is not None and dim > len(DEFAULT_VARIABLES)):
         n = max([int(_INDEXED.match(v).group(1)) for v in indexed] + [dim or 0])
