@@ -137,11 +137,19 @@ def points_csv(points) -> str:
 
 def _draw(stage: Path, jobs, formats) -> list[str]:
     """Draw each (name, figure function, result) into stage in every format; the file names."""
-    from .figures import save
+    from .figures import formats_of, save
 
     written = []
     for name, draw, result in jobs:
-        names = [f"{name}.{fmt}" for fmt in formats]
-        save(draw(result), [(stage / n, fmt) for n, fmt in zip(names, formats)])
+        fmts = [fmt for fmt in formats if fmt in formats_of(draw)]  # gif: only the animations; png/pdf/svg: the rest
+        if not fmts:
+            continue
+        names = [f"{name}.{fmt}" for fmt in fmts]
+        drawing = draw(result)
+        if hasattr(drawing, "savefig"):
+            save(drawing, [(stage / n, fmt) for n, fmt in zip(names, fmts)])
+        else:
+            for n, fmt in zip(names, fmts):
+                drawing.save(stage / n, fmt)
         written += names
     return written

@@ -127,7 +127,7 @@ def figure_lines(data: dict, markdown: bool) -> list[str]:
         return []
     lines = ["", "## Figures" if markdown else "Figures:", ""]
     return lines + ([f"![{Path(f).stem}]({f})" if markdown else f"  {f}" for f in data["figures"]
-                     if f.endswith(".png")] or [f"  {f}" for f in data["figures"]])
+                     if f.endswith((".png", ".gif"))] or [f"  {f}" for f in data["figures"]])
 
 
 def plural(kind: str) -> str:

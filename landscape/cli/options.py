@@ -76,6 +76,15 @@ jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1
                                 "cores); the results are the same for any number.")
 
 
+def expr_options(f):
+    """--expr FORMULA and --vars NAMES: a landscape typed as a formula (the expression family)."""
+    f = click.option("--vars", "variables", default=None, metavar="x,y,...",
+                     help="With --expr: the variables' names, in order [default: x, y, z, or x1 ... xN].")(f)
+    return click.option("--expr", default=None, metavar="FORMULA",
+                        help='Your own landscape, e.g. --expr "x^4 - 2*x^2 + y^2" (constants: -p a=1.5; '
+                             "functions: exp, log, sqrt, sin, cos, tanh, sigmoid, softplus, erf, ...).")(f)
+
+
 def seed_option(default, help: str):
     return click.option("--seed", type=SEED, default=default, show_default=default is not None, help=help)
 
@@ -155,9 +164,11 @@ def parse_params(items: tuple[str, ...]) -> dict:
 
 
 def formats(text: str) -> tuple[str, ...]:
-    from ..scenario import FORMATS, choices
+    """--format of a command that draws still figures only (critical, count-critical)."""
+    from ..figures import STILL_FORMATS
+    from ..scenario import choices
 
-    return choices(text, FORMATS, "--format")
+    return choices(text, STILL_FORMATS, "--format")
 
 
 def set_force(force: bool) -> None:

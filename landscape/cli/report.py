@@ -47,7 +47,7 @@ def _analysis(command: str, spec: dict, progress):
 
 @click.command("report", short_help="Run every built-in scenario (the gallery).")
 @out_option("figures", "Folder to write each scenario's NAME/ into.")
-@click.option("--format", "formats", default=None, metavar="png,pdf,svg",
+@click.option("--format", "formats", default=None, metavar="png,pdf,svg,gif",
               help="Figure formats, comma-separated (default: each scenario's, usually png).")
 @jobs_option
 @quiet_option

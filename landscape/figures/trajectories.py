@@ -127,14 +127,24 @@ def escape_figure(result, ax=None):
     fig, ax = new_axes(ax)
     sweep = result.sweep
     u = np.log(1.0 / sweep.eps)
-    order = np.argsort(u)
     r = result.settings.radius
-    ok = sweep.escape_step >= 0
-    ax.plot(u[ok], sweep.escape_step[ok], "o", color=C["vermillion"], ms=7, zorder=3,
-            label="measured escape step")
-    theory_line(ax, u[order], sweep.predicted[order], color=C["blue"],
-                label=f"predicted $k^* = \\ln(r/\\varepsilon) \\cdot {sweep.slope:.3g}$"
-                      "  (slope $1/\\ln(1+\\eta|\\lambda_{\\min}|)$)")
+    if len(result.saddle_sweeps) > 1:  # every saddle: measured and predicted in one colour each
+        for i, w in enumerate(result.saddle_sweeps):
+            c, sw = cycle_colour(i), w.sweep
+            ok, order = sw.escape_step >= 0, np.argsort(np.log(1.0 / sw.eps))
+            ax.plot(np.log(1.0 / sw.eps)[ok], sw.escape_step[ok], "o", color=c, ms=6, zorder=3,
+                    label=f"saddle ({', '.join(f'{v:.3g}' for v in w.point.x)}), "
+                          f"$\\lambda_{{\\min}}$ = {w.eigenvalues.min():.3g}: measured")
+            theory_line(ax, np.log(1.0 / sw.eps)[order], sw.predicted[order], color=c,
+                        label=f"predicted, slope {sw.slope:.3g}")
+    else:
+        order = np.argsort(u)
+        ok = sweep.escape_step >= 0
+        ax.plot(u[ok], sweep.escape_step[ok], "o", color=C["vermillion"], ms=7, zorder=3,
+                label="measured escape step")
+        theory_line(ax, u[order], sweep.predicted[order], color=C["blue"],
+                    label=f"predicted $k^* = \\ln(r/\\varepsilon) \\cdot {sweep.slope:.3g}$"
+                          "  (slope $1/\\ln(1+\\eta|\\lambda_{\\min}|)$)")
     ax.set_xlabel("$\\ln(1/\\varepsilon)$   ($\\varepsilon$: start's distance from the stable manifold)")
     ax.set_ylabel("steps to leave the ball of radius r")
     ax.set_title(f"Escape time grows like $\\ln(1/\\varepsilon)$ ($r$ = {r:g}, $\\eta$ = {result.theory['eta']:g})")

@@ -25,6 +25,7 @@ from ..critical import CriticalPoint, CriticalSet, find_critical_points
 from ..dynamics import EscapeWatch, StallWatch, Trajectory, thinning
 from ..dynamics import run as run_steps
 from ..errors import LandscapeError
+from ..figures import plane
 from ..figures import trajectories as figures
 from ..optim import OptimizerSpec
 from ..seeds import stream
@@ -42,6 +43,13 @@ PROGRESS_WORK = 200_000
 SHOWN_EPS = 1e-6
 """The sweep start whose eigen-components the figure draws (the one nearest this eps)."""
 
+SADDLE_CHOICES = ("nearest", "all")
+MAX_BASIN_STARTS = 250_000
+MAX_SWEPT_SADDLES = 32
+"""With saddles = "all", the sweep runs at the first 32 saddles (by value)."""
+MANIFOLD_POINTS = 400
+"""Points of each branch of a saddle's stable manifold drawn on the basins figure (2-D)."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -53,8 +61,17 @@ class Settings:
     """Default 1e-2 .. 1e-12: every start inside the default ball (radius 0.1)."""
     stable_offset: float = 0.05
     centre: tuple[float, ...] | None = None
+    saddles: str = "nearest"
+    """Which saddles get the escape sweep: the reference one ("nearest" the centre) or "all"."""
+    basin_starts: int = 10_000
+    """Starts of the basins of attraction: a square grid of about this many on a 2-D landscape,
+    quasi-random points of the domain otherwise; 0 for none."""
 
     def __post_init__(self):
+        require(self.saddles in SADDLE_CHOICES,
+                f"saddles: expected one of {', '.join(SADDLE_CHOICES)}, got {self.saddles!r}")
+        require(0 <= self.basin_starts <= MAX_BASIN_STARTS,
+                f"basin_starts: expected an integer from 0 to {MAX_BASIN_STARTS}, got {self.basin_starts}")
         require(self.radius > 0, f"radius: expected a positive number, got {self.radius:g}")
         require(self.stall_threshold > 0, f"stall_threshold: expected a positive number, got {self.stall_threshold:g}")
         require(len(self.eps) <= 1000, f"eps: at most 1000 values, got {len(self.eps)}")
@@ -66,7 +83,7 @@ class Settings:
                     "measures the escape from)")
 
 
-SMOKE = Smoke(settings={"eps": (1e-2, 1e-4, 1e-6)}, steps=200, critical_starts=64)
+SMOKE = Smoke(settings={"eps": (1e-2, 1e-4, 1e-6), "basin_starts": 400}, steps=200, critical_starts=64)
 
 
 def check(scenario, landscapes) -> None:
@@ -84,9 +101,12 @@ def check(scenario, landscapes) -> None:
         raise LandscapeError(f"{src}: [escape] centre: has {len(cfg.centre)} coordinates, expected {land.dim}")
     check_search_budget(land, scenario.critical_starts)
     runs = len(scenario.optimizers) * step_work(scenario.steps, max(len(scenario.starts), 1), 4 * point_cost(land))
-    sweep = step_work(scenario.steps, len(cfg.eps), point_cost(land))
-    need_work(runs + sweep, f"{src}: {len(scenario.optimizers)} optimizer(s) x {len(scenario.starts)} start(s) x "
-              f"{scenario.steps} steps", "lower --steps or the starts")
+    saddles = MAX_SWEPT_SADDLES if cfg.saddles == "all" else 1
+    sweep = step_work(scenario.steps, saddles * len(cfg.eps), point_cost(land))
+    basins = step_work(scenario.steps, cfg.basin_starts, 4 * point_cost(land)) if cfg.basin_starts else 0.0
+    need_work(runs + sweep + basins, f"{src}: {len(scenario.optimizers)} optimizer(s) x {len(scenario.starts)} "
+              f"start(s) x {scenario.steps} steps, and {cfg.basin_starts} basin starts",
+              "lower --steps, the starts or [trajectories] basin_starts")
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,6 +166,60 @@ class EscapeSweep:
 
 
 @dataclass(frozen=True, eq=False)
+class SaddleSweep:
+    """The escape sweep (an EscapeSweep) at one saddle ``point``, whose Hessian has
+    eigenvalues ``eigenvalues`` (n,) and eigenvectors ``eigenvectors`` (n, n)."""
+
+    point: CriticalPoint
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    sweep: EscapeSweep
+
+    def to_dict(self) -> dict:
+        """The saddle, its eigenvalues, and the sweep's measured and predicted steps."""
+        w = self.sweep.to_dict()
+        return {"saddle": self.point.x, "value": self.point.value, "index": self.point.index,
+                "eigenvalues": self.eigenvalues, "lambda_min": float(self.eigenvalues.min()),
+                **{k: w[k] for k in ("eps", "escape_step", "predicted_escape_step", "stall_steps", "slope")}}
+
+
+@dataclass(frozen=True, eq=False)
+class Basins:
+    """Where the first optimizer goes from ``starts`` (S, n) spread over the domain.
+
+    ``grid`` (G, G) is the shape of the starts on a 2-D landscape (row-major, y slowest),
+    None for quasi-random starts; ``label`` (S,) the number of the minimum each start
+    reached (its position in ``minima``), -1 unconverged, -2 diverged, -3 settled at a
+    critical point that is not a minimum (a start on a stable manifold); ``manifolds``
+    the stable manifolds of the 2-D index-1 saddles: per saddle two (m, 2) branches,
+    traced by gradient ascent from the saddle along its stable eigenvector.
+    """
+
+    optimizer: str
+    eta: float | None
+    steps: int
+    starts: np.ndarray
+    grid: tuple[int, int] | None
+    label: np.ndarray
+    minima: tuple[CriticalPoint, ...]
+    manifolds: tuple
+
+    def fractions(self) -> np.ndarray:
+        """The fraction of starts reaching each minimum, (M,)."""
+        return np.array([np.mean(self.label == i) for i in range(len(self.minima))])
+
+    def to_dict(self) -> dict:
+        """Fractions per minimum and of the other outcomes; the manifolds' branches (2-D)."""
+        return {"optimizer": self.optimizer, "eta": self.eta, "steps": self.steps, "starts": len(self.label),
+                "grid": list(self.grid) if self.grid is not None else None,
+                "minima": [{"x": p.x, "value": p.value, "fraction": float(f)}
+                           for p, f in zip(self.minima, self.fractions())],
+                "unconverged": float(np.mean(self.label == -1)), "diverged": float(np.mean(self.label == -2)),
+                "other_critical": float(np.mean(self.label == -3)),
+                "stable_manifolds": [{"saddle": p.x, "branches": list(branches)} for p, branches in self.manifolds]}
+
+
+@dataclass(frozen=True, eq=False)
 class Result:
     """Everything `landscape run` reports for a trajectories scenario."""
 
@@ -159,9 +233,12 @@ class Result:
     trajectories: tuple[tuple[OptimizerSpec, Trajectory], ...]
     sweep: EscapeSweep | None
     theory: dict
+    saddle_sweeps: tuple[SaddleSweep, ...] = ()
+    basins: Basins | None = None
 
     def to_dict(self) -> dict:
-        """results.json: the header, the landscape, critical points, theory, runs, sweep, settings."""
+        """results.json: the header, the landscape, critical points, theory, runs, sweep, settings;
+        the sweep at every saddle (saddles = "all") and the basins of attraction."""
         s, cfg = self.scenario, self.settings
         return {
             **header(s),
@@ -173,8 +250,11 @@ class Result:
             "theory": self.theory,
             "runs": [r.to_dict() for r in self.runs],
             "escape_sweep": self.sweep.to_dict() if self.sweep is not None else None,
+            "saddle_sweeps": [w.to_dict() for w in self.saddle_sweeps],
+            "basins": self.basins.to_dict() if self.basins is not None else None,
             "settings": {"steps": s.steps, "bound": s.bound, "radius": cfg.radius,
-                         "stall_threshold": cfg.stall_threshold,
+                         "stall_threshold": cfg.stall_threshold, "saddles": cfg.saddles,
+                         "basin_starts": cfg.basin_starts,
                          "optimizers": [{"name": o.name, **o.settings} for o in s.optimizers]},
         }
 
@@ -242,13 +322,86 @@ def run(scenario, settings: Settings, progress=None) -> Result:
         runs.extend(_records(spec, traj, esc.result, stall.result, starts, landscape, critical, ref, lam, vec,
                              settings))
 
-    sweep = None
+    sweep, sweeps = None, []
     gd_spec = next((o for o in scenario.optimizers if o.name == "gd"), None)
     if ref is not None and gd_spec is not None and settings.eps:
         sweep = _escape_sweep(landscape, critical, ref, lam, vec, gd_spec.eta, scenario, settings)
+        if settings.saddles == "all":
+            for p in critical.of_kind("saddle")[:MAX_SWEPT_SADDLES]:
+                if p is ref:
+                    sweeps.append(SaddleSweep(p, lam, vec, sweep))
+                    continue
+                lam_p, vec_p = eigh(landscape.hess(p.x))
+                sweeps.append(SaddleSweep(p, lam_p, vec_p, _escape_sweep(landscape, critical, p, lam_p, vec_p,
+                                                                          gd_spec.eta, scenario, settings)))
+    basins = _basins(landscape, critical, scenario, settings, progress) if settings.basin_starts else None
 
     return Result(scenario, settings, landscape, critical, ref, vec, tuple(runs), tuple(trajectories),
-                  sweep, _theory(critical, ref, lam, gd_spec, settings))
+                  sweep, _theory(critical, ref, lam, gd_spec, settings), tuple(sweeps), basins)
+
+
+def _basins(landscape, critical, scenario, settings, progress) -> Basins:
+    """The first optimizer from a grid (2-D) or quasi-random starts (stream "basins") over the
+    domain, each start labelled by the minimum it settles at (``outcomes``)."""
+    from ..seeds import child
+
+    spec = scenario.optimizers[0]
+    box = np.asarray(critical.domain, dtype=float)
+    if landscape.dim == 2:
+        g = max(2, int(np.sqrt(settings.basin_starts)))
+        xs, ys = (np.linspace(lo, hi, g) for lo, hi in box)
+        X, Y = np.meshgrid(xs, ys)
+        starts, grid = np.stack([X.ravel(), Y.ravel()], axis=-1), (g, g)
+    else:
+        starts = landscape.sample_starts(critical.domain, settings.basin_starts, child(scenario.seed, "basins"))
+        grid = None
+    tick = None
+    if progress is not None and scenario.steps * len(starts) > PROGRESS_WORK:
+        tick = progress("basins", scenario.steps)
+    traj = run_steps(landscape, spec.optimizer, starts, scenario.steps, rng=stream(scenario.seed, "basins", spec.name),
+                     bound=scenario.bound, every=scenario.steps, progress=(lambda k: tick(1) if k else None) if tick else None)
+    # each start's outcome, as outcomes() decides it, for the whole batch at once
+    minima = tuple(critical.of_kind("minimum"))
+    nearest, dist = critical.nearest(traj.final)
+    settled = (dist <= settings.radius) & (traj.grad_norm[-1] <= settings.stall_threshold)
+    order = {id(p): i for i, p in enumerate(minima)}
+    code = np.array([order.get(id(p), -3) for p in critical.points] + [-1])  # the last entry: no point at all
+    label = np.where(settled, code[np.where(nearest >= 0, nearest, -1)], -1)
+    label[traj.diverged_step >= 0] = -2
+    manifolds = tuple((p, _stable_manifold(landscape, p, box)) for p in critical.of_kind("saddle")
+                      if landscape.dim == 2 and p.index == 1)
+    return Basins(spec.name, spec.eta, scenario.steps, starts, grid, label, minima, manifolds)
+
+
+def _stable_manifold(landscape, saddle, box) -> tuple[np.ndarray, np.ndarray]:
+    """The two branches (m, 2) of a 2-D saddle's stable manifold: from saddle +- delta v_s
+    (v_s the stable eigenvector), steps of fixed length h along +grad f / |grad f| (gradient
+    ascent, along which the stable manifold of descent is the attracting curve), until the
+    path leaves the box, stops (|grad f| tiny: a maximum) or has MANIFOLD_POINTS points."""
+    lam, vec = eigh(landscape.hess(saddle.x))
+    v = vec[:, int(np.argmax(lam))]
+    span = float(np.min(box[:, 1] - box[:, 0]))
+    h = span / 200
+    x = np.stack([saddle.x + 1e-3 * span * v, saddle.x - 1e-3 * span * v])  # both branches in one batch
+    path = [np.stack([saddle.x, saddle.x]), x]
+    alive = np.ones(2, dtype=bool)
+    gscale = max(float(np.linalg.norm(landscape.grad(x), axis=-1).max()), 1e-300)
+    for _ in range(MANIFOLD_POINTS - 2):
+        g = landscape.grad(x)
+        norm = np.linalg.norm(g, axis=-1)
+        alive &= np.all(np.isfinite(g), axis=-1) & (norm > 1e-9 * gscale)
+        alive &= np.all((x >= box[:, 0]) & (x <= box[:, 1]), axis=-1)
+        if not alive.any():
+            break
+        x = np.where(alive[:, None], x + h * g / np.where(norm > 0, norm, 1.0)[:, None], x)
+        path.append(x)
+    xs = np.stack(path)  # (m, 2 branches, 2)
+    out = []
+    for b in range(2):
+        branch = xs[:, b]
+        keep = np.concatenate([[True], np.any(branch[1:] != branch[:-1], axis=-1)])
+        out.append(branch[keep])
+    return tuple(out)
 
 
 def _watches(batch: int, critical, ref, settings) -> tuple[EscapeWatch, StallWatch]:
@@ -329,14 +482,19 @@ def _theory(critical, ref, lam, gd_spec, settings) -> dict:
 # --- report pieces ---------------------------------------------------------------
 
 FIGURES = {"landscape": figures.landscape_figure, "eigen-components": figures.eigen_components_figure,
-           "loss": figures.loss_figure, "escape": figures.escape_figure}
+           "loss": figures.loss_figure, "escape": figures.escape_figure,
+           "basins": plane.basins_figure, "surface": plane.surface_figure, "animation": plane.animation}
 
 
 def can_draw(name: str, result: Result) -> bool:
     """Contours need a 2-D landscape; the eigen-components and escape figures the sweep; the
     rest at least one run."""
-    if name == "landscape":
+    if name in ("landscape", "surface"):
         return result.landscape.dim == 2
+    if name == "basins":
+        return result.landscape.dim == 2 and result.basins is not None
+    if name == "animation":
+        return result.landscape.dim == 2 and bool(result.trajectories)
     if name in ("eigen-components", "escape"):
         return result.sweep is not None
     return bool(result.trajectories)
@@ -419,6 +577,6 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
 
 KEYS = (
         "landscape", "domain", "critical_search", "critical_points", "theory", "runs",
-        "escape_sweep", "settings",
+        "escape_sweep", "saddle_sweeps", "basins", "settings",
 )
 """The top-level keys of results.json beyond the header (documented in the README)."""
