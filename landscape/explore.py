@@ -13,7 +13,8 @@ value it picks one from the landscape, and the scenario's description says how:
 - steps: enough to escape from the smallest eps at the slowest saddle and then
   contract by 10^-6 at the slowest minimum, 1.3 x their sum, within
   [MIN_STEPS, MAX_STEPS];
-- the ball radius r = 5% of the domain's shortest side, eps = r 10^-1 ... r 10^-11.
+- the ball radius r = 5% of the domain's shortest side, eps = r 10^-1 ... r 10^-11, and a
+  stable component of r 10^-6 (STABLE_OFFSET: the manifold's curvature stays below eps).
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ KEEP_OWN_ETA = ("newton", "saddle-free-newton", "adam")
 """Optimizers whose step is not bounded by 2/lambda_max: they keep their own default eta
 unless --eta is given."""
 RADIUS_FRACTION = 0.05
+STABLE_OFFSET = 1e-6
+"""The sweep's stable component, as a fraction of r: the stable manifold curves away from its
+tangent v_s by about kappa s^2 at a distance s, which must stay below the smallest eps (r 1e-11)
+for the start's distance from the manifold to be eps; 1e-6 r keeps it there for curvatures kappa
+up to about 10/r."""
 PLATEAU_EPS = 1e-6
 """The runs beside a saddle start this fraction of r off its stable manifold: a long plateau."""
 
@@ -109,9 +115,8 @@ def expression_scenario(f: str, *, vars=None, constants=None, domain=None, eta=N
     starts = []
     for p in saddles[:SADDLE_STARTS]:
         lam, vec = eigh(land.hess(p.x))
-        offset = 0.1 * radius * (vec[:, lam > 0].sum(axis=1) / max(1, int((lam > 0).sum())) ** 0.5)
-        for side in (1.0, -1.0):
-            starts.append(p.x + side * PLATEAU_EPS * radius * vec[:, 0] + offset)
+        for side in (1.0, -1.0):  # along the unstable eigenvector: the path traces the unstable manifold
+            starts.append(p.x + side * PLATEAU_EPS * radius * vec[:, 0])
     starts += list(land.sample_starts(land.domain, RANDOM_STARTS, seeds.child(seed, "explore", "starts")))
     starts = [s for s in starts if np.all((s >= box[:, 0]) & (s <= box[:, 1]))]
 
@@ -129,7 +134,7 @@ def expression_scenario(f: str, *, vars=None, constants=None, domain=None, eta=N
         "landscape": {"family": "expression", **params},
         "critical": {"starts": SEARCH_STARTS, "domain": [list(iv) for iv in land.domain]},
         "run": {"steps": int(steps), "optimizers": opts, "starts": [list(map(float, s)) for s in starts]},
-        "trajectories": {"radius": radius, "stall_threshold": 1e-3 * gscale, "stable_offset": radius / 10,
+        "trajectories": {"radius": radius, "stall_threshold": 1e-3 * gscale, "stable_offset": STABLE_OFFSET * radius,
                          "eps": [radius * 10.0 ** -k for k in range(1, EPS_DECADES + 1)], "saddles": "all"},
         "figures": {"format": list(formats)},
     }

@@ -76,7 +76,17 @@ def test_results_json_holds_the_contract_and_the_right_numbers(saddle_run):
             assert run["outcome"] == "minimum" and run["final"][1] == pytest.approx(math.copysign(1, run["start"][1]))
     on_manifold = [run for run in data["runs"] if run["start"][1] == 0.0]
     assert on_manifold and all(run["outcome"] == "saddle" and run["escape_step"] is None for run in on_manifold)
-    assert data["figures"] == ["landscape.png", "eigen-components.png", "loss.png", "escape.png"]
+    assert data["figures"] == ["landscape.png", "eigen-components.png", "loss.png", "escape.png", "basins.png",
+                               "surface.png"]  # the animation is written with --format gif only
+    # GD keeps the sign of y (y <- (1 + eta) y - eta y^3 for |y| < 1), so the basins are the half planes y > 0
+    # and y < 0; the 100 x 100 grid on [-2, 2]^2 has no row on y = 0, so each takes exactly half
+    basins = data["basins"]
+    assert basins["grid"] == [100, 100] and basins["starts"] == 10_000
+    assert sorted((m["x"][1], m["fraction"]) for m in basins["minima"]) == [(-1.0, 0.5), (1.0, 0.5)]
+    assert basins["unconverged"] == basins["diverged"] == basins["other_critical"] == 0
+    (branch_a, branch_b), = [m["branches"] for m in basins["stable_manifolds"]]
+    assert all(abs(y) < 1e-12 for _, y in branch_a + branch_b)  # the stable manifold is the line y = 0
+    assert max(abs(x) for x, _ in branch_a + branch_b) >= 1.99  # ... traced out to the domain's edge
     sweep = data["escape_sweep"]
     pred = np.log(r / np.array(sweep["eps"])) / np.log(1 + eta)
     np.testing.assert_allclose(sweep["predicted_escape_step"], pred, rtol=1e-12)
@@ -188,7 +198,7 @@ BAD_RUNS = [
     (["run", "saddle-2d", "--eta", "0"], "--eta: expected a positive number"),
     (["run", "saddle-2d", "--eta", "-1"], "--eta: expected a positive number"),
     (["run", "saddle-2d", "--steps", "0"], "--steps: expected a positive integer"),
-    (["run", "saddle-2d", "--format", "gif"], "unknown value 'gif'"),
+    (["run", "saddle-2d", "--format", "jpg"], "unknown value 'jpg'"),
     (["run", "saddle-2d", "--eta", "abc"], "'abc' is not a valid float"),
     (["inspect", "saddle-2d", "--at", "1,2,3"], "needs 2 coordinates"),
     (["inspect", "saddle-2d", "--at", "1,nan"], "finite"),

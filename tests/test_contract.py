@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from landscape.cli import cli
 from landscape.figures import counting as counting_figures
 from landscape.figures import critical as critical_figures
-from landscape.figures import save
+from landscape.figures import formats_of, save
 from landscape.outdir import MARKER
 from landscape.report import write_result
 from landscape.scenario import builtin_names, load, resolve
@@ -49,7 +49,7 @@ def smoke(tmp_path_factory):
     for kind in KINDS:
         sc = scenario_of(kind)
         result = run(sc)
-        folder, data = write_result(result, out, ("png", "pdf"))
+        folder, data = write_result(result, out, ("png", "pdf", "gif"))
         done[kind] = (result, folder, data)
     return done
 
@@ -75,7 +75,9 @@ def test_every_kind_runs_at_smoke_size_and_writes_its_files(kind, smoke):
     assert not missing, f"{kind}: results.json lacks {missing}"
     assert set(data["versions"]) >= {"python", "numpy", "scipy", "matplotlib", "landscape"}
     drawn = study.drawable(result, result.scenario.figures)
-    assert drawn and data["figures"] == [f"{n}.{f}" for n in drawn for f in ("png", "pdf")]
+    # each figure in the asked formats it supports: png and pdf for stills, gif for the animations
+    assert drawn and data["figures"] == [f"{n}.{f}" for n in drawn for f in ("png", "pdf", "gif")
+                                         if f in formats_of(study.FIGURES[n])]
     extra = [name for name, _ in (study.files(result) if study.files else [])]
     assert sorted(p.name for p in folder.iterdir()) == sorted(data["figures"] + ["results.json", "summary.md",
                                                                                  MARKER] + extra)
@@ -84,7 +86,7 @@ def test_every_kind_runs_at_smoke_size_and_writes_its_files(kind, smoke):
     assert summary.startswith("# ") and all(f"({f})" in summary for f in data["figures"] if f.endswith(".png"))
     for name in data["figures"]:
         blob = (folder / name).read_bytes()
-        assert blob[:4] in (b"\x89PNG", b"%PDF")
+        assert blob[:4] == {"png": b"\x89PNG", "pdf": b"%PDF", "gif": b"GIF8"}[name.rsplit(".", 1)[1]]
         if name.endswith(".pdf"):
             assert b"/FontFile2" in blob and b"/Type3" not in blob  # TrueType (Type 42), no Type 3
 
@@ -138,9 +140,20 @@ def test_every_figure_draws_from_a_smoke_result_and_touches_nothing_global(kind,
     if not STUDIES[kind].drawable(result, [name]):
         pytest.skip(f"{name} does not apply to this smoke result")
     backend, params = matplotlib.get_backend(), dict(matplotlib.rcParams)
+    draw = STUDIES[kind].FIGURES[name]
+    if formats_of(draw) == ("gif",):  # an animation: a GIF of several frames, nothing global touched
+        from PIL import Image
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            draw(result).save(tmp_path / f"{name}.gif", "gif")
+        assert matplotlib.get_backend() == backend and dict(matplotlib.rcParams) == params
+        with Image.open(tmp_path / f"{name}.gif") as im:
+            assert im.format == "GIF" and im.n_frames > 10
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fig = STUDIES[kind].FIGURES[name](result)
+        fig = draw(result)
         save(fig, [(tmp_path / f"{name}.svg", "svg")])
     assert isinstance(fig, Figure) and fig.axes
     assert matplotlib.get_backend() == backend and dict(matplotlib.rcParams) == params

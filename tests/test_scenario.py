@@ -47,7 +47,7 @@ def test_a_minimal_file_takes_the_defaults(tmp_path):
     (GOOD + "[critical]\ndomain = [[0, 0], [0, 1]]\n", "empty"),
     (GOOD + "[critical]\ndomain = []\n", "needs 2 intervals"),
     (GOOD + "[escape]\nradius = -1\n", "[escape] radius: expected a positive number"),
-    (GOOD + "[figures]\nformat = [\"gif\"]\n", "unknown value 'gif'"),
+    (GOOD + "[figures]\nformat = [\"jpg\"]\n", "unknown value 'jpg'"),
     (GOOD + "[figures]\nmake = [\"poster\"]\n", "unknown value 'poster'"),
     ("landscape = 3\n", "[landscape] must be a table"),
 ])

@@ -25,7 +25,7 @@ from .options import (
 )
 
 
-@click.command("run", short_help="Run a scenario, or the whole report for your own formula (--expr).")
+@click.command("run", short_help="Run a scenario, or your own formula (--expr).")
 @click.argument("scenario", metavar="NAME|FILE.toml", required=False, shell_complete=complete_scenario)
 @expr_options
 @click.option("--domain", default=None, metavar="xmin:xmax,ymin:ymax",

@@ -129,6 +129,9 @@ class RunRecord:
     ends_at: np.ndarray | None
     diverged_step: int | None
     start_eigen_coordinates: np.ndarray | None = None
+    saddle: np.ndarray | None = None
+    """The saddle the escape is measured from (the reference one, or with saddles = "all" the
+    one the run starts beside); None without one."""
 
     def to_dict(self) -> dict:
         """Every field by name (arrays as they are; report.to_jsonable makes them JSON)."""
@@ -311,16 +314,16 @@ def run(scenario, settings: Settings, progress=None) -> Result:
     if progress is not None and scenario.steps * len(starts) * len(scenario.optimizers) > PROGRESS_WORK:
         tick = progress("running", scenario.steps * len(scenario.optimizers))
     runs, trajectories = [], []
+    owners = _owners(landscape, starts, critical, ref, lam, vec, settings)
     for i, spec in enumerate(scenario.optimizers):
         if not len(starts):
             break
-        esc, stall = _watches(len(starts), critical, ref, settings)
+        esc, stall = _watches(len(starts), critical, ref, settings, owners)
         traj = run_steps(landscape, spec.optimizer, starts, scenario.steps, rng=stream(scenario.seed, "run", spec.name, i),
                          bound=scenario.bound, progress=(lambda k: tick(1) if k else None) if tick else None,
                          every=thinning(scenario.steps, len(starts), landscape.dim), watch=(esc, stall))
         trajectories.append((spec, traj))
-        runs.extend(_records(spec, traj, esc.result, stall.result, starts, landscape, critical, ref, lam, vec,
-                             settings))
+        runs.extend(_records(spec, traj, esc.result, stall.result, starts, landscape, critical, owners, settings))
 
     sweep, sweeps = None, []
     gd_spec = next((o for o in scenario.optimizers if o.name == "gd"), None)
@@ -404,28 +407,64 @@ def _stable_manifold(landscape, saddle, box) -> tuple[np.ndarray, np.ndarray]:
     return tuple(out)
 
 
-def _watches(batch: int, critical, ref, settings) -> tuple[EscapeWatch, StallWatch]:
-    """Escape from the reference saddle (never, without one) and stall, measured at every
-    step however much the stored trajectory is thinned."""
-    centre = ref.x if ref is not None else np.full(len(critical.domain), np.nan)
+@dataclass(frozen=True, eq=False)
+class Owners:
+    """The saddle each run's escape is measured from: ``table`` [(point, eigenvalues, eigenvectors)]
+    (the reference saddle first) and ``owner`` (B,) an index into it, -1 for none."""
+
+    table: tuple
+    owner: np.ndarray
+
+    def centres(self, dim: int) -> np.ndarray:
+        """(B, n): each run's saddle, NaN where it has none (its escape is never measured)."""
+        xs = np.array([p.x for p, _, _ in self.table] + [np.full(dim, np.nan)])
+        return xs[self.owner]  # owner -1 picks the NaN row
+
+
+def _owners(landscape, starts, critical, ref, lam, vec, settings) -> Owners:
+    """The reference saddle for every run; with saddles = "all", a run that starts within the ball
+    of another saddle is measured from that one (with its own eigen-decomposition)."""
+    owner = np.full(len(starts), 0 if ref is not None else -1)
+    table = [(ref, lam, vec)] if ref is not None else []
+    saddles = [p for p in critical.of_kind("saddle") if p is not ref] if settings.saddles == "all" else []
+    if saddles and len(starts):
+        xs = np.array([p.x for p in saddles])
+        d = np.linalg.norm(starts[:, None, :] - xs[None], axis=-1)  # (B, S)
+        nearest, inside = d.argmin(axis=1), d.min(axis=1) <= settings.radius
+        if ref is not None:
+            inside &= d.min(axis=1) < np.linalg.norm(starts - ref.x, axis=-1)
+        for j in np.unique(nearest[inside]):  # one eigen-decomposition per saddle used
+            lam_j, vec_j = eigh(landscape.hess(saddles[j].x))
+            owner[inside & (nearest == j)] = len(table)
+            table.append((saddles[j], lam_j, vec_j))
+    return Owners(tuple(table), owner)
+
+
+def _watches(batch: int, critical, ref, settings, owners: Owners | None = None) -> tuple[EscapeWatch, StallWatch]:
+    """Escape from the reference saddle, or each run's own (``owners``; never, without one), and
+    stall, measured at every step however much the stored trajectory is thinned."""
+    n = len(critical.domain)
+    centre = owners.centres(n) if owners is not None else (ref.x if ref is not None else np.full(n, np.nan))
     return (EscapeWatch(batch, centre, settings.radius),
             StallWatch(batch, settings.stall_threshold, _minima(critical), settings.radius))
 
 
-def _records(spec, traj, esc, stall, starts, landscape, critical, ref, lam, vec, settings):
+def _records(spec, traj, esc, stall, starts, landscape, critical, owners: Owners, settings):
     eta = spec.eta
     final = traj.final
     final_value = landscape.value(final)
     kinds, ends = outcomes(traj, critical, settings.radius, settings.stall_threshold)
-    if ref is not None:
-        y0 = (starts - ref.x) @ vec
-        pred = (theory.predicted_escape_step(lam, y0, eta, settings.radius)
-                if spec.name == "gd" else np.full(len(starts), np.nan))
-        # the prediction applies to starts whose unstable component begins inside the ball
-        yu = np.abs(y0[:, int(np.argmin(lam))])
-        pred = np.where(yu < settings.radius, pred, np.nan)
-    else:
-        pred, y0 = np.full(len(starts), np.nan), [None] * len(starts)
+    pred = np.full(len(starts), np.nan)
+    y0 = np.full(starts.shape, np.nan)
+    for t, (p, lam, vec) in enumerate(owners.table):  # per saddle, batched over its runs
+        mine = owners.owner == t
+        y0[mine] = (starts[mine] - p.x) @ vec
+        if spec.name == "gd":
+            pred_t = theory.predicted_escape_step(lam, y0[mine], eta, settings.radius)
+            # the prediction applies to starts whose unstable component begins inside the ball
+            pred[mine] = np.where(np.abs(y0[mine, int(np.argmin(lam))]) < settings.radius, pred_t, np.nan)
+    saddle = [owners.table[o][0].x if o >= 0 else None for o in owners.owner.tolist()]
+    y0 = [None if o < 0 else y0[i] for i, o in enumerate(owners.owner.tolist())]
     return [RunRecord(
         optimizer=spec.name, eta=eta, start=starts[i],
         escape_step=int(esc[i]) if esc[i] >= 0 else None,
@@ -433,7 +472,7 @@ def _records(spec, traj, esc, stall, starts, landscape, critical, ref, lam, vec,
         stall_steps=int(stall[i]), final=final[i], final_value=float(final_value[i]),
         outcome=kinds[i], ends_at=ends[i],
         diverged_step=int(traj.diverged_step[i]) if traj.diverged_step[i] >= 0 else None,
-        start_eigen_coordinates=y0[i])
+        start_eigen_coordinates=y0[i], saddle=saddle[i])
         for i in range(len(starts))]
 
 
@@ -569,6 +608,35 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
                   "| ε | escape step | predicted k* | stall steps |", "|---|---|---|---|"]
         for e, k, p, s in zip(sw["eps"], sw["escape_step"], sw["predicted_escape_step"], sw["stall_steps"]):
             lines.append(f"| {e:.0e} | {fmt(k)} | {fmt(p, 4)} | {s} |")
+        lines.append("")
+    many = data.get("saddle_sweeps") or []
+    if len(many) > 1:
+        lines += ["## Escape at every saddle", "",
+                  "GD from each saddle at distances ε from its stable manifold, against "
+                  "k* = ln(r/ε)/ln(1 + η|λ_min|).", "",
+                  "| saddle | f | λ_min | slope | escape step at the smallest ε | predicted | "
+                  "largest \\|measured − predicted\\| |", "|---|---|---|---|---|---|---|"]
+        for w in many:
+            pairs = [(k, q) for k, q in zip(w["escape_step"], w["predicted_escape_step"])
+                     if k is not None and q is not None]
+            worst = max((abs(k - q) for k, q in pairs), default=None)
+            lines.append(f"| {fmt(w['saddle'], 4)} | {fmt(w['value'], 4)} | {fmt(w['lambda_min'], 4)} | "
+                         f"{fmt(w['slope'], 4)} | {fmt(w['escape_step'][-1])} | "
+                         f"{fmt(w['predicted_escape_step'][-1], 4)} | {fmt(worst, 3)} |")
+        lines.append("")
+    basins = data.get("basins")
+    if basins and basins["minima"]:
+        where = (f"a {basins['grid'][0]} × {basins['grid'][1]} grid" if basins["grid"]
+                 else f"{basins['starts']} quasi-random starts")
+        lines += ["## Basins of attraction", "",
+                  f"{basins['optimizer']} (η = {fmt(basins['eta'])}) for {basins['steps']} steps from {where} "
+                  "over the domain.", "", "| minimum | f | share of starts |", "|---|---|---|"]
+        lines += [f"| {fmt(m['x'], 4)} | {fmt(m['value'], 4)} | {100 * m['fraction']:.1f}% |"
+                  for m in basins["minima"]]
+        for key, what in (("unconverged", "unconverged"), ("other_critical", "ends at a saddle or maximum"),
+                          ("diverged", "diverged")):
+            if basins[key]:
+                lines.append(f"| {what} | | {100 * basins[key]:.1f}% |")
         lines.append("")
     out = lines + figure_lines(data, True)[1:]
     while out and not out[-1]:
