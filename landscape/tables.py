@@ -71,7 +71,8 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
     where = ("on the sphere |s|^2 = N" if data["manifold"] == "sphere" else
              f"in {box}{' x ...' if len(data['domain']) > 3 else ''}")
     stop = STOP_TEXT[data["saturation"]["stop_reason"]]
-    lines = [f"{head}{land['name']}, N = {land['dim']}" + (f" ({params})" if params else ""), "",
+    title = formula_title(land) or f"{land['name']}, N = {land['dim']}" + (f" ({params})" if params else "")
+    lines = [f"{head}{title}", "",
              f"{data['found']} critical point{'' if data['found'] == 1 else 's'} {where} "
              f"from {data['starts']} starts "
              f"({data['converged']} converged, {data.get('newton_steps', 0)} Newton steps; {stop}).",
@@ -81,7 +82,7 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
     if data.get("count_bound") is not None:
         lines.append(f"At most {data['count_bound']} exist (complex solutions: "
                      + ("2 x Cartwright-Sturmfels eigenvector classes" if data["manifold"] == "sphere"
-                        else "Bezout (D-1)^N" if land["name"] == "polynomial" else "3^N") + ").")
+                        else "Bezout (D-1)^N" if land["name"] in ("polynomial", "expression") else "3^N") + ").")
     lines.append("")
     expected, se = data.get("expected_by_index"), data.get("expected_by_index_se")
     exact = expected is not None and not any(se)
@@ -128,6 +129,22 @@ def figure_lines(data: dict, markdown: bool) -> list[str]:
     lines = ["", "## Figures" if markdown else "Figures:", ""]
     return lines + ([f"![{Path(f).stem}]({f})" if markdown else f"  {f}" for f in data["figures"]
                      if f.endswith((".png", ".gif"))] or [f"  {f}" for f in data["figures"]])
+
+
+def formula_title(land: dict) -> str | None:
+    """'f(x, y) = x^4 - 2*x^2 + y^2: a polynomial of degree 4, coercive' for a landscape typed as a
+    formula (its description dict), with its constants; None for the other families."""
+    if land.get("name") != "expression":
+        return None
+    p = land["params"]
+    out = f"f({', '.join(p['vars'])}) = {p['f']}"
+    if p.get("constants"):
+        out += " with " + ", ".join(f"{k} = {v:g}" for k, v in p["constants"].items())
+    poly = land.get("polynomial")
+    if poly:
+        coercive = {True: "coercive", False: "not coercive", None: "coercivity undecided"}[poly["coercive"]]
+        out += f": a polynomial of degree {poly['degree']} ({poly['terms']} terms, {coercive})"
+    return out
 
 
 def plural(kind: str) -> str:
@@ -213,7 +230,10 @@ def count_tables(data: dict, markdown: bool = False) -> list[str]:
         land = data["landscape"]
         params = ", ".join(f"{k} {v}" for k, v in land["params"].items() if k != "dim")
         size = "" if land["dim"] == n else f"; its Hessians act on the {n}-dimensional tangent space"
-        lines += [f"{head}{land['name']} landscape, N = {land['dim']} ({params}{size})", "",
+        title = formula_title(land)
+        title = title + (f" ({size[2:]})" if size else "") if title else \
+            f"{land['name']} landscape, N = {land['dim']} ({params}{size})"
+        lines += [f"{head}{title}", "",
                   f"{data['found']} critical points found from {data['starts']} starts "
                   f"({data['converged']} converged; {STOP_TEXT[data['saturation']['stop_reason']]})"
                   + (f"; exactly {data['known_total']} exist" if "known_total" in data else "") + ".",

@@ -17,8 +17,9 @@ from . import options as opt
 @click.option("--samples", type=int, default=100_000, show_default=True, help="Random matrices to sample.")
 @click.option("--landscape", "family", default=None, metavar="FAMILY", type=opt.FAMILY,
               help="Count the critical points of a real landscape.")
+@opt.expr_options
 @opt.param_option
-@opt.starts_option(4096, "Search starts for --landscape.")
+@opt.starts_option(4096, "Search starts for --landscape or --expr.")
 @opt.search_budget_options
 @opt.jobs_option
 @opt.seed_option(0, "Seed of the samples and starts.")
@@ -27,7 +28,7 @@ from . import options as opt
 @opt.force_option
 @opt.quiet_option
 @opt.json_option
-def command(dim, model, enumerate_all, samples, family, params, starts, max_newton_steps, max_seconds, jobs, seed, out,
+def command(dim, model, enumerate_all, samples, family, expr, variables, params, starts, max_newton_steps, max_seconds, jobs, seed, out,
             formats, force, quiet, as_json):
     """How many critical points of each index: coin flips, random matrices, real landscapes."""
     import dataclasses
@@ -37,8 +38,10 @@ def command(dim, model, enumerate_all, samples, family, params, starts, max_newt
 
     opt.set_force(force)
     land = None
+    if expr is not None or variables is not None:
+        family, settings = opt.with_expression(family, expr, variables, opt.parse_params(params), "--landscape")
     if family is not None:
-        settings = opt.parse_params(params)
+        settings = settings if expr is not None else opt.parse_params(params)
         if "dim" in {f.name for f in dataclasses.fields(LANDSCAPES[family])}:
             settings.setdefault("dim", dim)
         land = build(family, settings)

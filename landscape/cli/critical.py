@@ -9,7 +9,8 @@ from . import options as opt
 
 
 @click.command("critical", short_help="Find and classify every critical point.")
-@opt.family_argument
+@click.argument("family", metavar="FAMILY", type=opt.FAMILY, required=False)
+@opt.expr_options
 @click.option("--dim", "-n", type=int, default=None, help="The dimension N (families with a dim).")
 @opt.param_option
 @click.option("--terms", "terms_file", default=None, type=click.Path(dir_okay=False),
@@ -29,9 +30,12 @@ from . import options as opt
 @opt.force_option
 @opt.quiet_option
 @opt.json_option
-def command(family, dim, params, terms_file, domain, starts, batch, max_newton_steps, max_seconds, jobs, seed, out,
+def command(family, expr, variables, dim, params, terms_file, domain, starts, batch, max_newton_steps, max_seconds, jobs, seed, out,
             formats, force, quiet, as_json):
     """Find all critical points of a landscape, classify them and measure completeness.
+
+    FAMILY is a built-in family, or give your own formula with --expr, e.g.
+    landscape critical --expr "x^4 - 2*x^2 + y^2" --domain -2:2,-2:2.
 
     Prints the count by index (with the exact or expected count where theory
     gives one), the estimated total, the Morse check, and the points by value.
@@ -41,8 +45,11 @@ def command(family, dim, params, terms_file, domain, starts, batch, max_newton_s
     from ..tables import critical_tables
 
     opt.set_force(force)
-    land = build_for_search(family, dim, opt.parse_params(params), terms_file)
     box = opt.parse_domain(domain) if domain is not None else None
+    family, settings = opt.with_expression(family, expr, variables, opt.parse_params(params))
+    if family == "expression" and box is not None:
+        settings.setdefault("box", [list(iv) for iv in box])  # the formula is checked at the box's centre
+    land = build_for_search(family, dim, settings, terms_file)
     figure_formats = opt.formats(formats) if out is not None else None
     out = opt.check_out(out, [f"critical-{land.name}"]) if out is not None else None
     jobs = opt.capped_jobs(jobs, quiet)

@@ -6,17 +6,20 @@ import click
 
 from ..errors import LandscapeError
 from .options import (
+    FAMILY,
     echo_json,
-    family_argument,
+    expr_options,
     json_option,
     param_option,
     parse_numbers,
     parse_params,
+    with_expression,
 )
 
 
 @click.command("inspect", short_help="Value, derivatives and curvature at a point.")
-@family_argument
+@click.argument("family", metavar="FAMILY", type=FAMILY, required=False)
+@expr_options
 @param_option
 @click.option("--at", "at", default=None, metavar="x,y,...",
               help="The point; without it, only the landscape's description (and an mlp's parameter count).")
@@ -24,7 +27,7 @@ from .options import (
               help="mlp: the widths, inputs to classes (same as -p layers=[N0,N1,...]).")
 @click.option("--batchnorm", is_flag=True, default=None, help="mlp: batch norm after every linear layer.")
 @json_option
-def command(family, params, at, layers, batchnorm, as_json):
+def command(family, expr, variables, params, at, layers, batchnorm, as_json):
     """Value, gradient, Hessian, eigen-decomposition and classification at a point.
 
     Without --at: what the landscape is (for mlp: its modules and parameter count),
@@ -36,7 +39,7 @@ def command(family, params, at, layers, batchnorm, as_json):
     from ..spectrum import inspect_point
     from ..tables import fmt
 
-    settings = parse_params(params)
+    family, settings = with_expression(family, expr, variables, parse_params(params))
     for option, value, key in (("--layers", layers, "layers"), ("--batchnorm", batchnorm, "batchnorm")):
         if value is None:
             continue
@@ -61,6 +64,8 @@ def command(family, params, at, layers, batchnorm, as_json):
         return
     x, H, spec = point.x, point.hessian, point.spectrum
     click.echo(f"{family} at {fmt(x)}")
+    if family == "expression":
+        _echo_formula(data["landscape"])
     if land.manifold != "euclidean":
         click.echo(f"  (the point of the {land.manifold} nearest to {fmt(given)}; gradient and Hessian are "
                    f"Riemannian, the Hessian in an orthonormal basis of the {land.tangent_dim}-dimensional "
@@ -85,6 +90,19 @@ def widths(text: str) -> list[int]:
     return [int(w) for w in values]
 
 
+def _echo_formula(described: dict) -> None:
+    """The formula as parsed (constants substituted) and its exact gradient."""
+    symbolic = described["formula"]
+    click.echo(f"  f            {symbolic['f']}")
+    if symbolic.get("gradient"):
+        click.echo(f"  grad f       ({', '.join(symbolic['gradient'])})")
+    poly = described.get("polynomial")
+    if poly:
+        coercive = {True: "coercive", False: "not coercive", None: "coercivity undecided"}[poly["coercive"]]
+        click.echo(f"  polynomial   degree {poly['degree']}, {poly['terms']} terms, at most "
+                   f"{poly['bezout_bound']} isolated critical points (Bezout), {coercive}")
+
+
 def describe_landscape(land, as_json: bool) -> None:
     """What `inspect` prints without a point: the family, its parameters, its size."""
     data = {"landscape": land.describe(), "parameters": land.dim, "summary": land.summary}
@@ -92,6 +110,8 @@ def describe_landscape(land, as_json: bool) -> None:
         echo_json(data)
         return
     click.echo(f"{land.name}: {land.summary}")
+    if land.name == "expression":
+        _echo_formula(data["landscape"])
     for key, value in land.params().items():
         click.echo(f"  {key:14s} {value}")
     for row in data["landscape"].get("architecture", []):

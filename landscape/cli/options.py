@@ -85,6 +85,25 @@ def expr_options(f):
                              "functions: exp, log, sqrt, sin, cos, tanh, sigmoid, softplus, erf, ...).")(f)
 
 
+def with_expression(family, expr, variables, settings: dict, what: str = "FAMILY"):
+    """(family, settings) for a command given FAMILY or --expr FORMULA (and --vars): the formula
+    becomes the expression family's ``f``; -p KEY=VALUE are then its constants."""
+    if expr is None:
+        if variables is not None:
+            raise LandscapeError("--vars names a formula's variables: use it with --expr")
+        if family is None:
+            raise LandscapeError(f"give a landscape: {what} (landscape list --families) or --expr FORMULA")
+        return family, settings
+    if family is not None:
+        raise LandscapeError(f"give {what} ({family}) or --expr, not both")
+    if "f" in settings:
+        raise LandscapeError("--expr and -p f= both give the formula: give one of them")
+    out = {"f": expr, **settings}
+    if variables is not None:
+        out["vars"] = [v.strip() for v in variables.split(",")]
+    return "expression", out
+
+
 def seed_option(default, help: str):
     return click.option("--seed", type=SEED, default=default, show_default=default is not None, help=help)
 
