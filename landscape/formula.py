@@ -268,6 +268,9 @@ def parse(text: str, variables=None, constants=None, dim: int | None = None) -> 
             raise _refuse(f"{what} ({_token(node, source)!r}) is not allowed in a formula", _column(node, where))
 
     # 2. the variables
+    for name, node in names:
+        if (name in FUNCTIONS or name in NOT_SMOOTH) and (variables is None or name not in variables):
+            raise _refuse(f"{name!r} is a function; call it as {name}(...)", _column(node, where))
     used = {n for n, _ in names}
     if variables is not None:
         variables = tuple(check_name(v, "vars") for v in variables)
@@ -285,11 +288,8 @@ def parse(text: str, variables=None, constants=None, dim: int | None = None) -> 
                              f"{MAX_VARIABLES * (MAX_VARIABLES + 1) // 2} entries are each built symbolically)")
     for name, node in names:
         if name not in variables and name not in constants and name not in ("pi", "e"):
-            hint = " (functions are called with brackets)" if name in FUNCTIONS else (
-                f"; give it a value (-p {name}=1.5, or {name} = 1.5 in the scenario) or list it in vars")
+            hint = f"; give it a value (-p {name}=1.5, or {name} = 1.5 in the scenario) or list it in vars"
             raise _refuse(f"unknown name {name!r}{hint}", _column(node, where))
-        if name in FUNCTIONS and name not in variables:
-            raise _refuse(f"{name!r} is a function; call it as {name}(...)", _column(node, where))
     unused = sorted(set(constants) - used)
     if unused:
         raise LandscapeError(f"constant {unused[0]!r} does not appear in f (a misspelt name?)")
