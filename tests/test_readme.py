@@ -76,6 +76,20 @@ def _check_random_field(res, cwd):
     return (cwd / "figures" / "count-critical" / "results.json").exists()
 
 
+def _check_expr_run(res, cwd):
+    data = _json(res)
+    files = {p.name for p in (cwd / "figures" / "expression").iterdir()}
+    assert {"landscape.png", "basins.png", "surface.png", "escape.png", "results.json"} <= files
+    assert sorted(p["kind"] for p in data["critical_points"]) == ["minimum", "minimum", "saddle"]
+    (sweep,) = data["saddle_sweeps"]  # one saddle, at the origin, eigenvalues -4 and 2
+    assert sweep["eigenvalues"] == pytest.approx([-4.0, 2.0], abs=1e-12)
+    eta = data["settings"]["optimizers"][0]["eta"]
+    assert sweep["slope"] == pytest.approx(1 / math.log(1 + 4 * eta), rel=1e-12)
+    # lambda_max over [-2, 2]^2 is 12 x^2 - 4 -> 44 at the edge; the quasi-random samples come within 0.1%
+    assert 0.999 < eta * 44 < 1.002
+    return all(abs(k - p) <= 2 for k, p in zip(sweep["escape_step"], sweep["predicted_escape_step"]))
+
+
 def _binomials(n):
     return [math.comb(n, k) for k in range(n + 1)]
 
@@ -144,6 +158,12 @@ CLAIMS = {
     "landscape count-critical --dim 3 --landscape random-field -p mu=0.25 --starts 16384 --out figures":
         (["count-critical", "--dim", "3", "--landscape", "random-field", "-p", "mu=0.25", "--starts", "16384",
           "--out", "figures", "--json"], _check_random_field),
+    'landscape run --expr "x^4 - 2*x^2 + y^2"': (["run", "--expr", "x^4 - 2*x^2 + y^2", "--json", "-q"], _check_expr_run),
+    'landscape critical --expr "x^4 - 2*x^2 + y^2" --domain -2:2,-2:2':
+        (None, lambda r, cwd: "2 minima, 1 saddle." in r.stdout
+         and "Morse check: sum_k (-1)^k c_k = 1, expected 1: holds" in r.stdout),
+    'landscape inspect --expr "a*x^3 - 3*x*y^2" -p a=1 --at 0,0':
+        (None, lambda r, cwd: "index 0 (degenerate" in r.stdout),
     "landscape count-critical --dim 1000 --model goe":
         (None, lambda r, cwd: r.exit_code == 2 and "hours" in r.stderr and "--force" in r.stderr),
 }

@@ -17,6 +17,8 @@ def _title(survey, width: int = 64) -> str:
     import textwrap
 
     land = survey.landscape
+    if land.name == "expression":
+        return "\n".join(textwrap.wrap(f"f = {land.f}, N = {land.dim}", width))
     extra = ", ".join(f"{k}={v}" for k, v in land.params().items() if k not in ("dim", "terms"))
     return "\n".join(textwrap.wrap(f"{land.name}, N = {land.dim}" + (f" ({extra})" if extra else ""), width))
 

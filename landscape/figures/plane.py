@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import KIND_STYLE, C, contour, cycle_colour, drawn, mark_critical_points, new_axes, theory_line
+from .style import (
+    KIND_STYLE,
+    C,
+    contour,
+    cycle_colour,
+    drawn,
+    landscape_label,
+    mark_critical_points,
+    new_axes,
+    theory_line,
+)
 
 UNCONVERGED = "#DDDDDD"
 DIVERGED = "#FFFFFF"
@@ -128,8 +138,7 @@ def surface_figure(result, ax=None):
 
 
 def _name(result) -> str:
-    land = result.landscape
-    return f"f = {land.f}" if land.name == "expression" and len(land.f) <= 50 else land.name
+    return landscape_label(result.landscape)
 
 
 class Animation:

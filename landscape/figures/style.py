@@ -83,6 +83,15 @@ def axes_row(axes, count: int, size):
     return axes[0].figure, axes
 
 
+def landscape_label(landscape, width: int = 60) -> str:
+    """How a figure names a landscape: its family, or for a typed formula ``f = ...`` (cut to
+    ``width`` characters)."""
+    if getattr(landscape, "name", "") == "expression":
+        text = f"f = {landscape.f}"
+        return text if len(text) <= width else text[: width - 3] + "..."
+    return landscape.name
+
+
 def mark_critical_points(ax, points) -> None:
     """Scatter critical points with one marker and colour per kind."""
     for kind, style in KIND_STYLE.items():

@@ -15,6 +15,7 @@ from .style import (
     contour,
     cycle_colour,
     drawn,
+    landscape_label,
     mark_critical_points,
     new_axes,
     theory_line,
@@ -45,8 +46,8 @@ def landscape_figure(result, ax=None):
         ax.plot(*path[0], "o", color=c, mec="white", ms=6, zorder=4)
     mark_critical_points(ax, result.critical.points)
     eta = result.theory.get("eta")
-    title = f"{result.landscape.name}: critical points and GD paths"
-    ax.set_title(title + (f" (η = {eta:g})" if eta else ""))
+    title = f"{landscape_label(result.landscape)}: critical points and GD paths"
+    ax.set_title(title + (f" (η = {eta:.3g})" if eta else ""), fontsize=11 if len(title) < 50 else 9)
     ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
     return fig
 
@@ -80,8 +81,8 @@ def eigen_components_figure(result, ax=None):
             va="bottom", ha="right", fontsize=8, color="grey")
     if esc >= 0:
         ax.axvline(esc, color="black", lw=0.8, ls=":")
-        ax.text(esc, ax.get_ylim()[0], f" escape step {esc}", rotation=90, va="bottom",
-                fontsize=8)
+        ax.text(esc, 0.02, f" escape step {esc}", rotation=90, va="bottom", fontsize=8,
+                transform=ax.get_xaxis_transform())  # x in steps, y in axes units: inside whatever the ylim
     ax.set_ylim(max(np.abs(y[y != 0]).min() / 10, 1e-30), 10)
     ax.set_xlim(0, max(k[-1], 1))
     ax.set_xlabel("step k")
