@@ -464,6 +464,29 @@ class Compiled:
     polynomial: object
 
 
+SMALL_POWER = 8
+"""Integer powers up to this are printed as products: numpy evaluates x**2 as a square but
+sends x**3 and above to libm's pow, about ten times slower than two multiplications."""
+
+
+@functools.cache
+def _printer_class():
+    from sympy.printing.numpy import SciPyPrinter
+
+    class Printer(SciPyPrinter):
+        """SciPy's printer with small integer powers written as products (x**3 -> x*x*x)."""
+
+        def _print_Pow(self, expr, rational=False):
+            n = expr.exp
+            if n.is_Integer and 2 < abs(int(n)) <= SMALL_POWER:
+                base = self.parenthesize(expr.base, 100)  # above every precedence: always bracketed
+                product = "*".join([base] * abs(int(n)))
+                return f"({product})" if n > 0 else f"(1/({product}))"
+            return super()._print_Pow(expr, rational=rational)
+
+    return Printer
+
+
 def _lambdify(symbols, exprs):
     import sympy
 
@@ -471,7 +494,9 @@ def _lambdify(symbols, exprs):
     from scipy.special import expit
 
     modules = [{sigmoid.__name__: expit, softplus.__name__: lambda u: np.logaddexp(0.0, u)}, "scipy", "numpy"]
-    return sympy.lambdify(symbols, exprs, modules=modules, cse=True, dummify=True)
+    printer = _printer_class()({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
+                                "user_functions": {}})
+    return sympy.lambdify(symbols, exprs, modules=modules, cse=True, dummify=True, printer=printer)
 
 
 def _ops(exprs) -> int:
@@ -549,6 +574,30 @@ class _deadline:
         return False
 
 
+def evaluate_symmetric(function, x: np.ndarray, n: int, skip: int = 0) -> tuple[np.ndarray | None, np.ndarray]:
+    """Call a compiled function whose outputs are ``skip`` gradient entries and then the n(n+1)/2
+    upper-triangle Hessian entries, row by row; return (gradient (..., skip) or None, Hessian
+    (..., n, n)), each entry written straight into place (numbers for constant entries broadcast)."""
+    coords = [x[..., i] for i in range(x.shape[-1])]
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        out = function(*coords)
+    batch = x.shape[:-1]
+    g = None
+    if skip:
+        g = np.empty(batch + (skip,))
+        for i in range(skip):
+            g[..., i] = out[i]
+    H = np.empty(batch + (n, n))
+    k = skip
+    for i in range(n):  # n(n+1)/2 entries of the matrix, each a whole batch
+        for j in range(i, n):
+            H[..., i, j] = out[k]
+            if j != i:
+                H[..., j, i] = out[k]
+            k += 1
+    return g, H
+
+
 def evaluate(function, x: np.ndarray, count: int):
     """Call a compiled function on the coordinates of x (..., n); broadcast its ``count``
     outputs (numbers for constant entries) to x's batch shape: (..., count), or (...) if count
@@ -559,5 +608,7 @@ def evaluate(function, x: np.ndarray, count: int):
         out = function(*coords)
     if count == 0:
         return np.broadcast_to(np.asarray(out, dtype=float), x.shape[:-1]).copy()
-    parts = np.broadcast_arrays(np.zeros(x.shape[:-1]), *[np.asarray(o, dtype=float) for o in out])[1:]
-    return np.stack(parts, axis=-1)
+    g = np.empty(x.shape[:-1] + (count,))
+    for i in range(count):  # each entry a whole batch (a number for a constant one: broadcast)
+        g[..., i] = out[i]
+    return g

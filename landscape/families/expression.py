@@ -95,27 +95,14 @@ class Expression(Landscape):
         return evaluate(self._compiled.grad, points(x, self.dim), self.dim)
 
     def hess(self, x):
-        from ..formula import evaluate
+        from ..formula import evaluate_symmetric
 
-        x = points(x, self.dim)
-        return self._square(evaluate(self._compiled.hess, x, self.dim * (self.dim + 1) // 2))
+        return evaluate_symmetric(self._compiled.hess, points(x, self.dim), self.dim)[1]
 
     def derivatives(self, x):
-        from ..formula import evaluate
+        from ..formula import evaluate_symmetric
 
-        x = points(x, self.dim)
-        n = self.dim
-        both = evaluate(self._compiled.joint, x, n + n * (n + 1) // 2)
-        return both[..., :n], self._square(both[..., n:])
-
-    def _square(self, upper: np.ndarray) -> np.ndarray:
-        """(..., n(n+1)/2) upper-triangle entries, row by row -> the symmetric (..., n, n)."""
-        n = self.dim
-        rows, cols = np.triu_indices(n)
-        H = np.empty(upper.shape[:-1] + (n, n))
-        H[..., rows, cols] = upper
-        H[..., cols, rows] = upper
-        return H
+        return evaluate_symmetric(self._compiled.joint, points(x, self.dim), self.dim, skip=self.dim)
 
     def evaluation_cost(self):
         return self._compiled.cost

@@ -65,7 +65,7 @@ def basins_figure(result, ax=None):
     handles = []
     for i, (p, frac) in enumerate(zip(b.minima, b.fractions())):
         handles.append(Patch(color=_minimum_colour(i), alpha=0.7,
-                             label=f"→ minimum ({p.x[0]:.3g}, {p.x[1]:.3g}): {100 * frac:.1f}%"))
+                             label=f"→ minimum ({p.x[0] + 0.0:.3g}, {p.x[1] + 0.0:.3g}): {100 * frac:.1f}%"))
     for code, colour, what in ((-1, UNCONVERGED, "unconverged"), (-3, OTHER, "ends at a saddle or maximum"),
                                (-2, DIVERGED, "diverged")):
         share = float(np.mean(b.label == code))
@@ -173,7 +173,7 @@ class Animation:
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         background = canvas.copy_from_bbox(fig.bbox)
-        steps = max(int(traj.at[-1]) for traj, _ in series)
+        steps = _last_movement(series, result.critical.domain)
         for k in np.unique(np.round(np.linspace(0, steps, ANIMATION_FRAMES)).astype(int)):
             canvas.restore_region(background)
             for (traj, b), line, dot in zip(series, lines, dots):
@@ -201,6 +201,24 @@ class Animation:
         durations = [int(1000 / ANIMATION_FPS)] * (len(images) - 1) + [1000]
         images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0,
                        optimize=True)
+
+
+def _last_movement(series, domain) -> int:
+    """The step after which no run moves more than 0.1% of the domain's size any more (its
+    stored iterates stay within that of its final one), plus 10%: the frames span the motion."""
+    size = float(np.min(np.diff(np.asarray(domain, dtype=float), axis=1)))
+    last = 1
+    for traj, b in series:
+        x = traj.x[:, b]
+        ok = np.all(np.isfinite(x), axis=-1)
+        if not ok.any():
+            continue
+        moving = np.linalg.norm(x[ok] - x[ok][-1], axis=-1) > 1e-3 * size
+        rows = np.flatnonzero(moving)
+        if len(rows):
+            last = max(last, int(traj.at[ok][min(rows[-1] + 1, ok.sum() - 1)]))
+    total = max(int(traj.at[-1]) for traj, _ in series)
+    return min(total, int(1.1 * last) + 1)
 
 
 def animation(result) -> Animation:

@@ -30,7 +30,7 @@ def _run_series(result):
 
 
 def _start_label(run) -> str:
-    return f"start ({', '.join(f'{v:.3g}' for v in run.start)}) → {run.outcome}"
+    return f"start ({', '.join(f'{v + 0.0:.3g}' for v in run.start)}) → {run.outcome}"
 
 
 @drawn
@@ -134,7 +134,7 @@ def escape_figure(result, ax=None):
             c, sw = cycle_colour(i), w.sweep
             ok, order = sw.escape_step >= 0, np.argsort(np.log(1.0 / sw.eps))
             ax.plot(np.log(1.0 / sw.eps)[ok], sw.escape_step[ok], "o", color=c, ms=6, zorder=3,
-                    label=f"saddle ({', '.join(f'{v:.3g}' for v in w.point.x)}), "
+                    label=f"saddle ({', '.join(f'{v + 0.0:.3g}' for v in w.point.x)}), "
                           f"$\\lambda_{{\\min}}$ = {w.eigenvalues.min():.3g}: measured")
             theory_line(ax, np.log(1.0 / sw.eps)[order], sw.predicted[order], color=c,
                         label=f"predicted, slope {sw.slope:.3g}")

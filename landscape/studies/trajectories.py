@@ -219,7 +219,16 @@ class Basins:
                            for p, f in zip(self.minima, self.fractions())],
                 "unconverged": float(np.mean(self.label == -1)), "diverged": float(np.mean(self.label == -2)),
                 "other_critical": float(np.mean(self.label == -3)),
-                "stable_manifolds": [{"saddle": p.x, "branches": list(branches)} for p, branches in self.manifolds]}
+                "stable_manifolds": [{"saddle": p.x, "branches": [_thin(b) for b in branches]}
+                                     for p, branches in self.manifolds]}
+
+
+def _thin(branch: np.ndarray, keep: int = 100) -> np.ndarray:
+    """At most ``keep`` points of a traced curve (m, n) for results.json: evenly spaced, the
+    first and the last included (the figure draws every point)."""
+    if len(branch) <= keep:
+        return branch
+    return branch[np.unique(np.round(np.linspace(0, len(branch) - 1, keep)).astype(int))]
 
 
 @dataclass(frozen=True, eq=False)
