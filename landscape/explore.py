@@ -13,6 +13,7 @@ value it picks one from the landscape, and the scenario's description says how:
 - steps: enough to escape from the smallest eps at the slowest saddle and then
   contract by 10^-6 at the slowest minimum, 1.3 x their sum, within
   [MIN_STEPS, MAX_STEPS];
+- the basins: 10,000 starts (a 100 x 100 grid), fewer for long runs (BASIN_WORK);
 - the ball radius r = 5% of the domain's shortest side, eps = r 10^-1 ... r 10^-11, and a
   stable component of r 10^-6 (STABLE_OFFSET: the manifold's curvature stays below eps).
 """
@@ -34,6 +35,10 @@ SADDLE_STARTS = 8
 """Runs start beside at most this many saddles (two each, one per side), plus RANDOM_STARTS."""
 RANDOM_STARTS = 4
 EPS_DECADES = 11
+BASIN_WORK = 40_000_000
+"""Optimizer steps x starts the basins may cost: 10,000 starts up to 4,000 steps, fewer (at
+least 2,500, a 50 x 50 grid) for longer runs, so a run stays within seconds."""
+MIN_BASIN_STARTS, MAX_BASIN_STARTS = 2_500, 10_000
 KEEP_OWN_ETA = ("newton", "saddle-free-newton", "adam")
 """Optimizers whose step is not bounded by 2/lambda_max: they keep their own default eta
 unless --eta is given."""
@@ -102,8 +107,11 @@ def expression_scenario(f: str, *, vars=None, constants=None, domain=None, eta=N
     if steps is None:
         escape = [float(theory.escape_slope(p.eigenvalues, eta)) * math.log(10.0 ** EPS_DECADES)
                   for p in saddles if 1 + eta * abs(min(p.eigenvalues)) > 1]
-        settle = [math.log(1e6) / -math.log(abs(1 - eta * float(min(p.eigenvalues))))
-                  for p in minima if 0 < eta * min(p.eigenvalues) < 2]
+        settle = []
+        for p in minima:  # the slowest mode contracts by rho = max_i |1 - eta lambda_i| per step
+            rho = float(np.max(np.abs(1 - eta * np.asarray(p.eigenvalues))))
+            if 0 < rho < 1:
+                settle.append(math.log(1e6) / -math.log(rho))
         need = 1.3 * (max(escape, default=0.0) + max(settle, default=0.0))
         steps = int(min(max(math.ceil(need), MIN_STEPS), MAX_STEPS))
         notes.append(f"{steps} steps: 1.3 × (the predicted escape from ε = r·1e-{EPS_DECADES} at the slowest "
@@ -127,6 +135,7 @@ def expression_scenario(f: str, *, vars=None, constants=None, domain=None, eta=N
             settings["eta"] = float(eta)
         opts.append(settings)
     gscale, _ = landscape_scales(land, samples)
+    basin_starts = int(min(MAX_BASIN_STARTS, max(MIN_BASIN_STARTS, BASIN_WORK // int(steps))))
     data = {
         "name": name, "seed": seed, "kind": "trajectories",
         "description": f"Your own landscape f = {f}: critical points, GD at every saddle against the linear "
@@ -135,7 +144,8 @@ def expression_scenario(f: str, *, vars=None, constants=None, domain=None, eta=N
         "critical": {"starts": SEARCH_STARTS, "domain": [list(iv) for iv in land.domain]},
         "run": {"steps": int(steps), "optimizers": opts, "starts": [list(map(float, s)) for s in starts]},
         "trajectories": {"radius": radius, "stall_threshold": 1e-3 * gscale, "stable_offset": STABLE_OFFSET * radius,
-                         "eps": [radius * 10.0 ** -k for k in range(1, EPS_DECADES + 1)], "saddles": "all"},
+                         "eps": [radius * 10.0 ** -k for k in range(1, EPS_DECADES + 1)], "saddles": "all",
+                         "basin_starts": basin_starts},
         "figures": {"format": list(formats)},
     }
     return loads(data, "--expr", default_name=name)

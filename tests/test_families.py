@@ -7,7 +7,11 @@ from conftest import central_grad, central_jacobian
 from landscape import LANDSCAPES, LandscapeError, build
 
 # Every registered family with its defaults, plus parameter variants worth checking.
-CASES = [(name, {}) for name in LANDSCAPES] + [
+REQUIRED = {"expression": {"f": "x^4 - 2*x^2 + y^2"}}
+"""The parameters a family has no default for (a formula must be typed)."""
+CASES = [(name, REQUIRED.get(name, {})) for name in LANDSCAPES] + [
+    ("expression", {"f": "a*sin(x)*cos(y) + softplus(z - x) + (x^2 + y^2 + z^2)/10", "a": 1.5}),
+    ("expression", {"f": "sigmoid(u*v) - erf(w)^2 + u^4", "vars": ["u", "v", "w"]}),
     ("quadratic", {"eigenvalues": [2.0, -1.0, 0.5, -3.0], "b": [1.0, -2.0, 0.5, 0.0], "c": 1.5, "seed": 7}),
     ("quadratic", {"hessian": [[2.0, 1.0], [1.0, -1.0]], "b": [0.3, -0.2]}),
     ("rosenbrock", {"a": 0.5, "b": 10.0}),
