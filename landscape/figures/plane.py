@@ -53,10 +53,14 @@ def basins_figure(result, ax=None):
     (x0, x1), (y0, y1) = result.critical.domain
     G = b.grid
     M = len(b.minima)
-    colours = [DIVERGED, OTHER, UNCONVERGED] + [_minimum_colour(i) for i in range(M)]
-    img = (b.label + 3).reshape(G)  # -3 .. M-1 -> 0 .. M+2
+    colours = [OTHER, DIVERGED, UNCONVERGED] + [_minimum_colour(i) for i in range(M)]
+    img = (b.label + 3).reshape(G)  # labels -3 (other), -2 (diverged), -1 (unconverged), 0 .. M-1 -> 0 .. M+2
     ax.imshow(img, origin="lower", extent=(x0, x1, y0, y1), cmap=ListedColormap(colours), vmin=-0.5,
               vmax=len(colours) - 0.5, interpolation="nearest", aspect="auto", alpha=0.55, rasterized=True)
+    second = (b.label >= len(BASIN_COLOURS)).reshape(G)  # minima past the palette's end: hatched
+    if second.any():
+        xs, ys = np.linspace(x0, x1, G[1]), np.linspace(y0, y1, G[0])
+        ax.contourf(xs, ys, second.astype(float), levels=[0.5, 1.5], colors="none", hatches=["///"])
     X, Y = np.meshgrid(np.linspace(x0, x1, 160), np.linspace(y0, y1, 160))
     Z = result.landscape.value(np.stack([X, Y], axis=-1))
     levels = np.unique(np.quantile(Z[np.isfinite(Z)], np.linspace(0, 1, 16)))
@@ -64,7 +68,8 @@ def basins_figure(result, ax=None):
         ax.contour(X, Y, Z, levels=levels, colors="black", linewidths=0.3, alpha=0.35)
     handles = []
     for i, (p, frac) in enumerate(zip(b.minima, b.fractions())):
-        handles.append(Patch(color=_minimum_colour(i), alpha=0.7,
+        handles.append(Patch(facecolor=_minimum_colour(i), alpha=0.7,
+                             hatch="///" if i >= len(BASIN_COLOURS) else None,
                              label=f"→ minimum ({p.x[0] + 0.0:.3g}, {p.x[1] + 0.0:.3g}): {100 * frac:.1f}%"))
     for code, colour, what in ((-1, UNCONVERGED, "unconverged"), (-3, OTHER, "ends at a saddle or maximum"),
                                (-2, DIVERGED, "diverged")):

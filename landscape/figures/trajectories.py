@@ -150,7 +150,16 @@ def escape_figure(result, ax=None):
     ax.set_ylabel("steps to leave the ball of radius r")
     ax.set_title(f"Escape time grows like $\\ln(1/\\varepsilon)$ ($r$ = {r:g}, $\\eta$ = {result.theory['eta']:g})")
     ax.set_xlim(0, u.max() * 1.05)
-    ax.set_ylim(0, None)
+    steps = result.scenario.steps
+    sweeps = [w.sweep for w in result.saddle_sweeps] or [sweep]
+    if any(np.nanmax(sw.predicted) > steps for sw in sweeps):  # predictions beyond the run: show the budget
+        ax.axhline(steps, color="grey", lw=0.8, ls=":")
+        ax.text(0.01 * u.max(), steps, f"steps run: {steps} (later escapes are not measured)", va="bottom",
+                fontsize=8, color="grey")
+        measured = max((float(sw.escape_step.max()) for sw in sweeps), default=0.0)
+        ax.set_ylim(0, 1.15 * max(steps, measured))
+    else:
+        ax.set_ylim(0, None)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     return fig
