@@ -8,8 +8,8 @@ a few quasi-random starts; the basins of attraction. Where the user gives no
 value it picks one from the landscape, and the scenario's description says how:
 
 - eta = ETA_FRACTION x 2 / lambda_max, lambda_max the largest Hessian eigenvalue
-  over the domain (4096 quasi-random points and the critical points), so GD is
-  stable everywhere in the box;
+  over the domain (a 65 x 65 grid with its edges, and the critical points), so GD
+  is stable everywhere in the box; it does not depend on the seed;
 - steps: enough to escape from the smallest eps at the slowest saddle and then
   contract by 10^-6 at the slowest minimum, 1.3 x their sum, within
   [MIN_STEPS, MAX_STEPS];
@@ -29,7 +29,9 @@ from .errors import LandscapeError
 ETA_FRACTION = 0.5
 """eta = ETA_FRACTION x 2/lambda_max(domain): half the largest step GD is stable with."""
 MIN_STEPS, MAX_STEPS = 200, 20_000
-CURVATURE_SAMPLES = 4096
+CURVATURE_GRID = 65
+"""lambda_max is taken over a 65 x 65 grid of the domain, its edges and corners included (where a
+growing function is steepest), and the critical points."""
 SEARCH_STARTS = 4096
 SADDLE_STARTS = 8
 """Runs start beside at most this many saddles (two each, one per side), plus RANDOM_STARTS."""
@@ -85,7 +87,8 @@ def expression_scenario(f: str, *, vars=None, constants=None, domain=None, eta=N
         names.append("gd")
 
     found = find_critical_points(land, land.domain, starts=SEARCH_STARTS, seed=seed, jobs=jobs)
-    samples = land.sample_starts(land.domain, CURVATURE_SAMPLES, seeds.child(seed, "curvature"))
+    axes = [np.linspace(lo, hi, CURVATURE_GRID) for lo, hi in box]  # a grid: the same for every seed
+    samples = np.stack([g.ravel() for g in np.meshgrid(*axes)], axis=-1)
     pts = np.concatenate([samples] + [np.array([p.x for p in found.points])] if found.points else [samples])
     with np.errstate(all="ignore"):
         H = land.hess(pts)

@@ -75,3 +75,33 @@ def test_two_runs_on_one_machine_write_the_same_bytes(tmp_path):
     assert a == b and len(a) > 20
     for rel in a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+def test_the_readme_numbers_of_your_own_landscape_are_the_gallerys():
+    """What the README's "Your own landscape" says about the three-hump camel and the wavy bowl."""
+    import math
+
+    camel = json.loads((GALLERY / "three-hump-camel" / "results.json").read_text())
+    kinds = sorted(p["kind"] for p in camel["critical_points"])
+    assert kinds == ["minimum"] * 3 + ["saddle"] * 2 and camel["critical_search"]["morse"]["holds"]
+    by_value = sorted(camel["critical_points"], key=lambda p: p["value"])
+    # the global minimum f(0, 0) = 0 (Surjanovic and Bingham's test-function library)
+    assert by_value[0]["kind"] == "minimum" and max(map(abs, by_value[0]["x"])) < 1e-12 and by_value[0]["value"] < 1e-20
+    for p, (x, y, f) in zip(by_value[1:], [(1.7476, -0.8738, 0.2986)] * 2 + [(1.0705, -0.5353, 0.8774)] * 2):
+        assert sorted(map(abs, p["x"])) == pytest.approx(sorted([x, abs(y)]), abs=6e-5) and p["value"] == \
+            pytest.approx(f, abs=6e-5)
+        u, v = p["x"]  # and the gradient, written out by hand, vanishes there
+        assert math.hypot(4 * u - 4.2 * u ** 3 + u ** 5 + v, u + 2 * v) < 1e-9
+    eta = camel["settings"]["optimizers"][0]["eta"]
+    assert f"{eta:.4g}" == "0.008294" and "λ_max = 120.6" in camel["description"]
+    shares = sorted(round(100 * m["fraction"], 1) for m in camel["basins"]["minima"])
+    assert shares == [27.0, 27.0, 46.0]
+    worst = sorted(max(abs(k - q) for k, q in zip(w["escape_step"], w["predicted_escape_step"]))
+                   for w in camel["saddle_sweeps"])
+    assert worst[0] < 1 and 3 < worst[1] < 4  # "up to 4 steps and the other by less than 1"
+    assert [round(w["lambda_min"], 3) for w in camel["saddle_sweeps"]] == [-4.039, -4.039]
+    assert {round(w["slope"], 2) for w in camel["saddle_sweeps"]} == {30.35}
+    assert "animation.gif" in camel["figures"]
+    bowl = json.loads((GALLERY / "wavy-bowl" / "results.json").read_text())
+    assert bowl["critical_search"]["counts"] == {"minimum": 4, "saddle": 4, "maximum": 1, "degenerate": 0}
+    assert bowl["critical_search"]["morse"]["alternating_sum"] == 1

@@ -23,7 +23,7 @@ def test_the_basins_are_the_half_planes_of_the_double_well(well):
     b = well.basins
     assert b.grid == (20, 20) and len(b.label) == 400
     x = b.starts[:, 0]
-    left = [i for i, p in enumerate(b.minima) if p.x[0] < 0][0]
+    left = next(i for i, p in enumerate(b.minima) if p.x[0] < 0)
     # GD keeps the sign of x (x <- x - eta (4x^3 - 4x)), so every start with x < 0 reaches (-1, 0)
     assert np.all(b.label[x < 0] == left) and np.all(b.label[x > 0] == 1 - left)
     (saddle, (one, two)), = b.manifolds  # the stable manifold of the origin is the y axis

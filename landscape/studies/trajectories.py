@@ -27,7 +27,7 @@ from ..dynamics import run as run_steps
 from ..errors import LandscapeError
 from ..figures import plane
 from ..figures import trajectories as figures
-from ..optim import OptimizerSpec
+from ..optim import DEFAULTS, OptimizerSpec
 from ..seeds import stream
 from ..spectrum import eigh
 from .base import Smoke, header
@@ -267,7 +267,8 @@ class Result:
             "settings": {"steps": s.steps, "bound": s.bound, "radius": cfg.radius,
                          "stall_threshold": cfg.stall_threshold, "saddles": cfg.saddles,
                          "basin_starts": cfg.basin_starts,
-                         "optimizers": [{"name": o.name, **o.settings} for o in s.optimizers]},
+                         "optimizers": [{"name": o.name, **DEFAULTS.get(o.name, {}), **o.settings}
+                                        for o in s.optimizers]},  # every setting in force, defaults too
         }
 
 
