@@ -27,7 +27,17 @@ class Interrupted(BaseException):
 
 def _handler(signum, frame):
     _received.append(signum)
+    if _in_swallowing_callback(frame):
+        return  # raised here it would be printed and ignored; check() raises it at the next checkpoint
     raise Interrupted(signum)
+
+
+def _in_swallowing_callback(frame) -> bool:
+    """True when the signal interrupted a callback whose exceptions Python prints as "Exception
+    ignored in ..." and drops: the weakref callback that releases a module's import lock (the
+    first import of a module while a result is written, e.g. matplotlib's 3-D toolkit)."""
+    code = getattr(frame, "f_code", None)
+    return code is not None and code.co_name == "cb" and "importlib" in code.co_filename
 
 
 SIGNALS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)

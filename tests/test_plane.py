@@ -83,3 +83,23 @@ def test_the_frames_stop_where_the_runs_stop_moving(well):
         x = traj.x[row:, b]
         x = x[np.all(np.isfinite(x), axis=-1)]
         assert np.linalg.norm(x - x[-1], axis=-1).max() <= 4e-3 + 1e-12
+
+
+def test_above_two_dimensions_the_basins_are_fractions_of_quasi_random_starts():
+    from landscape.scenario import loads
+
+    scenario = loads({"landscape": {"family": "expression", "f": "x^4/4 - x^2/2 + (y^2 + z^2)/2"},
+                      "run": {"steps": 200, "optimizers": [{"name": "gd", "eta": 0.2}], "starts": [[0.5, 0.1, 0.1]]},
+                      "trajectories": {"basin_starts": 512}}, "test", default_name="well3")
+    result = run(scenario)
+    b = result.basins
+    assert b.grid is None and b.starts.shape == (512, 3) and not result.landscape.dim == 2
+    # GD keeps the sign of x, so each start goes to the minimum (+-1, 0, 0) on its side
+    side = {i: np.sign(p.x[0]) for i, p in enumerate(b.minima)}
+    assert all(side[label] == np.sign(x) for label, x in zip(b.label, b.starts[:, 0]))
+    fractions = b.fractions()
+    assert fractions.sum() == 1.0 and np.all(np.abs(fractions - 0.5) < 0.05)  # Sobol points: nearly half each
+    data = result.to_dict()["basins"]
+    assert data["grid"] is None and [m["fraction"] for m in data["minima"]] == fractions.tolist()
+    assert not [n for n in ("basins", "surface", "animation")
+                if __import__("landscape.studies", fromlist=["STUDIES"]).STUDIES["trajectories"].can_draw(n, result)]
