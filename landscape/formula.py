@@ -212,7 +212,8 @@ def parse(text: str, variables=None, constants=None, dim: int | None = None) -> 
             raise _refuse(f"brackets nest too deeply; at most {MAX_DEPTH}", col) from None
         raise _refuse(f"not a formula ({msg})", col) from None
     except (RecursionError, MemoryError, ValueError):
-        raise _refuse(f"the formula nests too deeply to read; at most {MAX_DEPTH} levels") from None
+        raise _refuse(f"the formula nests too deeply, or chains too many operators, for Python's parser to read "
+                      f"(at most {MAX_DEPTH} levels of nesting)") from None
 
     # 1. walk the tree (iteratively: no recursion to exhaust), checking every node and its depth
     names: list[tuple[str, ast.AST]] = []
@@ -389,12 +390,15 @@ def _binary(node, a, b, source, where):
         return a + b
     if op is ast.Sub:
         return a - b
-    if op is ast.Mult:
-        return a * b
-    if op is ast.Div:
-        if b == 0:
+    if op in (ast.Mult, ast.Div):
+        if op is ast.Div and b == 0:
             raise _refuse(f"division by zero in {_token(node, source)!r}", _op_column(node, source, where))
-        return a / b
+        out = a * b if op is ast.Mult else a / b
+        for factor in (out.args if isinstance(out, sympy.Mul) else (out,)):  # x*x*... is a power too
+            if isinstance(factor, sympy.Pow) and factor.exp.is_Integer and abs(int(factor.exp)) > MAX_EXPONENT:
+                raise _refuse(f"the product makes {factor}: exponents are at most {MAX_EXPONENT}",
+                              _op_column(node, source, where))
+        return out
     col = _op_column(node, source, where)
     if a.is_Number and b.is_Number:
         if a == 0 and b < 0:

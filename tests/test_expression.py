@@ -285,6 +285,8 @@ HOSTILE = [
     ("sin(x=1)", "no keyword arguments"),
     ("(" * 100 + "x" + ")" * 100, "nest 100 deep"),
     ("-" * 5000 + "x", "nests too deeply"),
+    ("x" + "*x" * 3000, "chains too many operators"),
+    ("(x+y)" + "*(x+y)" * 99, "exponents are at most 64"),
     ("x" + "**x" * 60, "nests more than"),
     ("x + " * 3000 + "x", "characters; at most"),
     ("sqrt(-1)*x", "not a finite real number"),

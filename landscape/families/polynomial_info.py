@@ -41,6 +41,29 @@ class PolynomialInfo:
                 "coercive": self.coercive}
 
 
+def _degree_bound(expr) -> int:
+    """An upper bound on the total degree of a polynomial expression, without expanding it."""
+    import sympy
+
+    stack, results = [(expr, False)], []
+    while stack:
+        e, done = stack.pop()
+        if not done:
+            stack.append((e, True))
+            if isinstance(e, (sympy.Add, sympy.Mul)) or (isinstance(e, sympy.Pow) and e.exp.is_Integer):
+                stack.extend((a, False) for a in (e.args if not isinstance(e, sympy.Pow) else (e.base,)))
+            continue
+        if isinstance(e, sympy.Add):
+            results.append(max(results.pop() for _ in e.args))
+        elif isinstance(e, sympy.Mul):
+            results.append(sum(results.pop() for _ in e.args))
+        elif isinstance(e, sympy.Pow) and e.exp.is_Integer:
+            results.append(results.pop() * abs(int(e.exp)))
+        else:
+            results.append(0 if e.is_number else 1)
+    return results[0]
+
+
 def _terms_bound(expr, cap: int) -> int:
     """An upper bound on the number of terms of expr expanded (capped at cap + 1)."""
     import sympy
@@ -73,8 +96,8 @@ def analyse(expr, symbols) -> PolynomialInfo | None:
     """The polynomial analysis of expr in symbols, or None when it is not (or too big to be) one."""
     import sympy
 
-    if not expr.is_polynomial(*symbols) or _terms_bound(expr, MAX_TERMS) > MAX_TERMS:
-        return None
+    if not expr.is_polynomial(*symbols) or _degree_bound(expr) > MAX_DEGREE or _terms_bound(expr, MAX_TERMS) > MAX_TERMS:
+        return None  # not a polynomial, or one too big to expand (checked before expanding anything)
     poly = sympy.Poly(expr, *symbols)
     degree = int(poly.total_degree())
     if degree > MAX_DEGREE or not all(c.is_real for c in poly.coeffs()):

@@ -111,7 +111,7 @@ def surface_figure(result, ax=None):
         ax = fig.add_subplot(projection="3d", computed_zorder=False)
     fig = ax.figure
     (x0, x1), (y0, y1) = result.critical.domain
-    X, Y = np.meshgrid(np.linspace(x0, x1, 90), np.linspace(y0, y1, 90))
+    X, Y = np.meshgrid(np.linspace(x0, x1, 70), np.linspace(y0, y1, 70))
     Z = result.landscape.value(np.stack([X, Y], axis=-1))
     floor = float(np.nanmin(Z))
     ax.plot_surface(X, Y, Z, cmap="viridis", linewidth=0, antialiased=False, alpha=0.8, rstride=1, cstride=1,

@@ -101,7 +101,7 @@ def mark_critical_points(ax, points) -> None:
                        **style)
 
 
-def contour(landscape, domain, ax=None, resolution: int = 240):
+def contour(landscape, domain, ax=None, resolution: int = 160):
     """Filled contours of a 2-D landscape over ``domain``; levels at quantiles of f,
     so steep functions (Rosenbrock, Müller-Brown) still show their basins."""
     fig, ax = new_axes(ax)
