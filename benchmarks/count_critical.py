@@ -14,21 +14,14 @@ benchmark, not a test: nothing here asserts.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 from landscape.counting import ENSEMBLES
 from landscape.spectrum import hessian_inertia, inertia
+from timing import best_of  # benchmarks/timing.py, beside this script
 
 
-def best_of(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ import sys
 import time
 
 import numpy as np
+from timing import best_of  # benchmarks/timing.py, beside this script
 
 CLASSICS = {
     "saddle-2d": "x^2/2 + y^4/4 - y^2/2",
@@ -38,14 +39,8 @@ def _muller_brown() -> str:
                       for A, a, b, c, x0, y0 in zip(_MB_A, _MB_a, _MB_b, _MB_c, _MB_x0, _MB_y0))
 
 
-def best(fn, repeats: int = 5) -> float:
-    """The fastest of ``repeats`` calls, in seconds."""
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+def best(fn) -> float:
+    return best_of(fn, 5)
 
 
 def _polynomial_formula(poly) -> str:

@@ -41,54 +41,38 @@ class PolynomialInfo:
                 "coercive": self.coercive}
 
 
-def _degree_bound(expr) -> int:
-    """An upper bound on the total degree of a polynomial expression, without expanding it."""
+def bounds(expr, cap: int) -> tuple[int, int]:
+    """Upper bounds (terms, total degree) of a polynomial expression once expanded, without
+    expanding it: one post-order walk (no recursion), the term count capped at cap + 1.
+
+    A sum has at most the sum of its parts' terms and their largest degree; a product the product
+    of the terms and the sum of the degrees; u^p with t terms at most C(t + p - 1, p) terms and p
+    times u's degree.
+    """
     import sympy
 
     stack, results = [(expr, False)], []
     while stack:
         e, done = stack.pop()
+        is_pow = isinstance(e, sympy.Pow) and e.exp.is_Integer
         if not done:
             stack.append((e, True))
-            if isinstance(e, (sympy.Add, sympy.Mul)) or (isinstance(e, sympy.Pow) and e.exp.is_Integer):
-                stack.extend((a, False) for a in (e.args if not isinstance(e, sympy.Pow) else (e.base,)))
+            if isinstance(e, (sympy.Add, sympy.Mul)) or is_pow:
+                stack.extend((a, False) for a in ((e.base,) if is_pow else e.args))
             continue
-        if isinstance(e, sympy.Add):
-            results.append(max(results.pop() for _ in e.args))
-        elif isinstance(e, sympy.Mul):
-            results.append(sum(results.pop() for _ in e.args))
-        elif isinstance(e, sympy.Pow) and e.exp.is_Integer:
-            results.append(results.pop() * abs(int(e.exp)))
+        if isinstance(e, (sympy.Add, sympy.Mul)):
+            parts = [results.pop() for _ in e.args]
+            terms = [t for t, _ in parts]
+            degrees = [d for _, d in parts]
+            if isinstance(e, sympy.Add):
+                results.append((min(sum(terms), cap + 1), max(degrees)))
+            else:
+                results.append((min(math.prod(terms), cap + 1), sum(degrees)))
+        elif is_pow:
+            (t, d), p = results.pop(), abs(int(e.exp))
+            results.append((min(math.comb(t + p - 1, p) if t > 1 else 1, cap + 1), d * p))
         else:
-            results.append(0 if e.is_number else 1)
-    return results[0]
-
-
-def _terms_bound(expr, cap: int) -> int:
-    """An upper bound on the number of terms of expr expanded (capped at cap + 1)."""
-    import sympy
-
-    stack, results = [(expr, False)], []
-    while stack:  # post-order without recursion
-        e, done = stack.pop()
-        if not done:
-            stack.append((e, True))
-            if isinstance(e, (sympy.Add, sympy.Mul)) or (isinstance(e, sympy.Pow) and e.exp.is_Integer):
-                stack.extend((a, False) for a in (e.args if not isinstance(e, sympy.Pow) else (e.base,)))
-            continue
-        if isinstance(e, sympy.Add):
-            k = len(e.args)
-            vals = [results.pop() for _ in range(k)]
-            results.append(min(sum(vals), cap + 1))
-        elif isinstance(e, sympy.Mul):
-            k = len(e.args)
-            vals = [results.pop() for _ in range(k)]
-            results.append(min(math.prod(vals), cap + 1))
-        elif isinstance(e, sympy.Pow) and e.exp.is_Integer:
-            t, p = results.pop(), abs(int(e.exp))
-            results.append(min(math.comb(t + p - 1, p) if t > 1 else 1, cap + 1))
-        else:
-            results.append(1)
+            results.append((1, 0 if e.is_number else 1))
     return results[0]
 
 
@@ -96,8 +80,11 @@ def analyse(expr, symbols) -> PolynomialInfo | None:
     """The polynomial analysis of expr in symbols, or None when it is not (or too big to be) one."""
     import sympy
 
-    if not expr.is_polynomial(*symbols) or _degree_bound(expr) > MAX_DEGREE or _terms_bound(expr, MAX_TERMS) > MAX_TERMS:
-        return None  # not a polynomial, or one too big to expand (checked before expanding anything)
+    if not expr.is_polynomial(*symbols):
+        return None
+    terms, degree = bounds(expr, MAX_TERMS)
+    if degree > MAX_DEGREE or terms > MAX_TERMS:
+        return None  # a polynomial too big to expand (checked before expanding anything)
     poly = sympy.Poly(expr, *symbols)
     degree = int(poly.total_degree())
     if degree > MAX_DEGREE or not all(c.is_real for c in poly.coeffs()):
