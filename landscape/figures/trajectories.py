@@ -103,10 +103,6 @@ def loss_figure(result, ax=None):
     values = {}
     for p in result.critical.points:
         values.setdefault((p.kind, round(p.value, 10)), p.value)
-    for (kind, _), v in values.items():
-        ax.axhline(v, color=KIND_STYLE[kind]["color"], lw=0.8, ls=":")
-        ax.text(ax.get_xlim()[1], v, f"{kind}: f = {v:.3g} ", va="bottom", ha="right",
-                fontsize=8, color=KIND_STYLE[kind]["color"])
     if result.reference is not None:
         # zoom on the plateau: from just below the lowest minimum to above the saddle's value
         low = min(v for (kind, _), v in values.items() if kind == "minimum") \
@@ -114,6 +110,12 @@ def loss_figure(result, ax=None):
         top = result.reference.value
         span = max(top - low, 1e-12)
         ax.set_ylim(low - 0.1 * span, top + 0.6 * span)
+    bottom, ceiling = ax.get_ylim()
+    for (kind, _), v in values.items():  # each critical value inside the drawn range, labelled at the right
+        if bottom <= v <= ceiling:
+            ax.axhline(v, color=KIND_STYLE[kind]["color"], lw=0.8, ls=":")
+            ax.text(ax.get_xlim()[1], v, f"{kind}: f = {v:.3g} ", va="bottom", ha="right",
+                    fontsize=8, color=KIND_STYLE[kind]["color"])
     ax.set_xlabel("step k")
     ax.set_ylabel("$f(x_k)$")
     ax.set_title("Loss: plateau at the saddle, then the drop (dots: escape step)", fontsize=11)
