@@ -447,3 +447,17 @@ def test_sigmoid_and_softplus_do_not_overflow():
         v = f.value(np.array([[-1000.0, 1000.0], [1000.0, -1000.0]]))
         g = f.grad(np.array([[-1000.0, 1000.0]]))
     assert v.tolist() == [1000.0, 1.0] and g.tolist() == [[0.0, 1.0]]
+
+
+def test_vars_and_constants_on_the_command_line():
+    import json
+
+    result = CliRunner().invoke(cli, ["critical", "--expr", "a*u^2 - v^2", "--vars", "u, v", "-p", "a=3",
+                                      "--starts", "256", "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["landscape"]["params"] == {"f": "a*u^2 - v^2", "vars": ["u", "v"], "constants": {"a": 3.0}}
+    (p,) = data["critical_points"]
+    assert p["kind"] == "saddle" and p["eigenvalues"] == pytest.approx([-2.0, 6.0])  # H = diag(2a, -2)
+    bad = CliRunner().invoke(cli, ["critical", "himmelblau", "--vars", "u"])
+    assert bad.exit_code == 2 and "--vars names a formula's variables" in bad.stderr

@@ -100,8 +100,13 @@ def with_expression(family, expr, variables, settings: dict, what: str = "FAMILY
         raise LandscapeError("--expr and -p f= both give the formula: give one of them")
     out = {"f": expr, **settings}
     if variables is not None:
-        out["vars"] = [v.strip() for v in variables.split(",")]
+        out["vars"] = split_names(variables)
     return "expression", out
+
+
+def split_names(text: str | None) -> list[str] | None:
+    """'u, v' -> ['u', 'v']: a comma-separated option (--vars, --optimizer); None stays None."""
+    return None if text is None else [v.strip() for v in text.split(",")]
 
 
 def seed_option(default, help: str):

@@ -22,6 +22,7 @@ from .options import (
     quiet_option,
     say_wrote,
     set_force,
+    split_names,
 )
 
 
@@ -108,14 +109,9 @@ def _expression_spec(scenario, expr, variables, domain, optimizers, name, params
         raise LandscapeError(f"--eta: expected a positive number, got {eta:g}")
     if steps is not None and steps < 1:
         raise LandscapeError(f"--steps: expected a positive integer, got {steps}")
-    names = [n.strip() for n in optimizers.split(",")] if optimizers is not None else None
+    names = split_names(optimizers)
     return expression_scenario(
-        expr, vars=split_vars(variables), constants=parse_params(params), seed=0 if seed is None else seed,
+        expr, vars=split_names(variables), constants=parse_params(params), seed=0 if seed is None else seed,
         domain=parse_domain(domain) if domain is not None else None, eta=eta, steps=steps, optimizers=names,
         formats=choices(formats, FORMATS, "--format") if formats is not None else ("png",),
         name=safe_name(name if name is not None else "expression", "--name"), jobs=jobs)
-
-
-def split_vars(text):
-    """'u,v' -> ['u', 'v'] (None stays None)."""
-    return None if text is None else [v.strip() for v in text.split(",")]
