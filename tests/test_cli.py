@@ -79,9 +79,9 @@ def test_results_json_holds_the_contract_and_the_right_numbers(saddle_run):
     assert data["figures"] == ["landscape.png", "eigen-components.png", "loss.png", "escape.png", "basins.png",
                                "surface.png"]  # the animation is written with --format gif only
     # GD keeps the sign of y (y <- (1 + eta) y - eta y^3 for |y| < 1), so the basins are the half planes y > 0
-    # and y < 0; the 100 x 100 grid on [-2, 2]^2 has no row on y = 0, so each takes exactly half
+    # and y < 0; the 50 x 50 grid on [-2, 2]^2 has no row on y = 0, so each takes exactly half
     basins = data["basins"]
-    assert basins["grid"] == [100, 100] and basins["starts"] == 10_000
+    assert basins["grid"] == [50, 50] and basins["starts"] == 2500
     assert sorted((m["x"][1], m["fraction"]) for m in basins["minima"]) == [(-1.0, 0.5), (1.0, 0.5)]
     assert basins["unconverged"] == basins["diverged"] == basins["other_critical"] == 0
     (branch_a, branch_b), = [m["branches"] for m in basins["stable_manifolds"]]

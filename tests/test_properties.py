@@ -143,7 +143,7 @@ PATHS = sorted({(name, section, key) for name, doc in SMALL.items() for section,
                | {(name, "run", "starts") for name in SMALL} | {(name, "critical", "domain") for name in SMALL})
 
 
-@settings(max_examples=40, **PROFILE)
+@settings(max_examples=30, **PROFILE)
 @given(path=st.sampled_from(PATHS), value=values, delete=st.booleans(), data=st.data())
 def test_mutated_scenarios_keep_the_contract(path, value, delete, data, tmp_path_factory):
     name, section, key = path

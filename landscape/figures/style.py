@@ -254,12 +254,14 @@ def tidy_legends(fig):
             return fig  # nothing to measure with
         if legend_overlap(ax, renderer) == 0:
             continue
+        # a legend inside the axes takes no part in the layout, so one drawing measures every place:
+        # its box is recomputed from its new loc, the data's points from their transforms
         for place in LEGEND_PLACES:
             legend.set_loc(place)
-            if legend_overlap(ax, _renderer(fig)) == 0:
+            if legend_overlap(ax, renderer) == 0:
                 break
         else:  # outside on the right, with the figure widened by the legend's width
-            width = legend.get_window_extent(_renderer(fig)).width / fig.dpi
+            width = legend.get_window_extent(renderer).width / fig.dpi
             legend.set_loc("upper left")
             legend.set_bbox_to_anchor((1.02, 1.0), transform=ax.transAxes)
             w, h = fig.get_size_inches()
