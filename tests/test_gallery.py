@@ -112,6 +112,13 @@ def test_the_readme_numbers_of_your_own_landscape_are_the_gallerys():
     assert [round(w["lambda_min"], 3) for w in camel["saddle_sweeps"]] == [-4.039, -4.039]
     assert {round(w["slope"], 2) for w in camel["saddle_sweeps"]} == {30.35}
     assert "animation.gif" in camel["figures"]
+    assert camel["saddle_sweeps"][0]["eps"][-1] == pytest.approx(2e-12, rel=1e-12)  # "down to 2 x 10^-12"
+    # "the four runs that start beside a saddle ... leave along its unstable manifold, one to each side"
+    beside = [r for r in camel["runs"] if math.dist(r["start"], r["saddle"]) < 1e-5]
+    assert len(beside) == 4 and len(camel["runs"]) == 8
+    for saddle in {tuple(r["saddle"]) for r in beside}:
+        ends = {tuple(r["ends_at"]) for r in beside if tuple(r["saddle"]) == saddle}
+        assert len(ends) == 2  # the two sides reach two different minima
     bowl = json.loads((GALLERY / "wavy-bowl" / "results.json").read_text())
     assert bowl["critical_search"]["counts"] == {"minimum": 4, "saddle": 4, "maximum": 1, "degenerate": 0}
     assert bowl["critical_search"]["morse"]["alternating_sum"] == 1

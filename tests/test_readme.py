@@ -97,10 +97,10 @@ def _binomials(n):
 # README line -> (arguments actually run, or None for the line itself; check(result, cwd) or None).
 # A declared smaller size is written out here; --json is added where the check reads the JSON.
 CLAIMS = {
-    "landscape run saddle-2d": (None, lambda r, cwd: {"escape.png", "loss.png", "landscape.png",
-                                                       "eigen-components.png", "results.json", "summary.md",
-                                                       "trajectories.csv"}
-                                <= {p.name for p in (cwd / "figures" / "saddle-2d").iterdir()}),
+    "landscape run saddle-2d": (None, lambda r, cwd: {"escape.png", "loss.png", "landscape.png",  # six figures
+                                                       "eigen-components.png", "basins.png", "surface.png",
+                                                       "results.json", "summary.md", "trajectories.csv"}
+                                == {p.name for p in (cwd / "figures" / "saddle-2d").iterdir()} - {".landscape-result"}),
     "landscape count-critical --dim 10": (["count-critical", "--dim", "10", "--json"],
                                           lambda r, cwd: _json(r)["by_index"] == _binomials(10)),
     "landscape run saddle-escape": (["run", "saddle-escape", "--json", "-q", "--out", "o"],

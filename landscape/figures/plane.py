@@ -213,15 +213,14 @@ def _last_movement(series, domain) -> int:
     stored iterates stay within that of its final one), plus 10%: the frames span the motion."""
     size = float(np.min(np.diff(np.asarray(domain, dtype=float), axis=1)))
     last = 1
-    for traj, b in series:
-        x = traj.x[:, b]
-        ok = np.all(np.isfinite(x), axis=-1)
-        if not ok.any():
-            continue
-        moving = np.linalg.norm(x[ok] - x[ok][-1], axis=-1) > 1e-3 * size
-        rows = np.flatnonzero(moving)
-        if len(rows):
-            last = max(last, int(traj.at[ok][min(rows[-1] + 1, ok.sum() - 1)]))
+    for traj in {id(t): t for t, _ in series}.values():  # each optimizer's batch of runs at once
+        x = traj.x  # (K, B, n); a diverged run is NaN from its divergence on
+        ok = np.all(np.isfinite(x), axis=-1)  # (K, B)
+        final = traj.final  # (B, n): the last finite iterate
+        moving = ok & (np.linalg.norm(x - final, axis=-1) > 1e-3 * size)
+        if moving.any():
+            row = int(np.max(np.where(moving.any(axis=1))[0]))  # the last stored row where some run moves
+            last = max(last, int(traj.at[min(row + 1, len(traj.at) - 1)]))
     total = max(int(traj.at[-1]) for traj, _ in series)
     return min(total, int(1.1 * last) + 1)
 

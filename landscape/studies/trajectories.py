@@ -209,7 +209,7 @@ class Basins:
 
     def fractions(self) -> np.ndarray:
         """The fraction of starts reaching each minimum, (M,)."""
-        return np.array([np.mean(self.label == i) for i in range(len(self.minima))])
+        return np.bincount(self.label[self.label >= 0], minlength=len(self.minima)) / len(self.label)
 
     def to_dict(self) -> dict:
         """Fractions per minimum and of the other outcomes; the manifolds' branches (2-D)."""
