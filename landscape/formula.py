@@ -77,7 +77,7 @@ def _sigmoid_class():
 
 @functools.cache
 def _sympy_functions() -> dict:
-    """name -> (number of arguments, sympy builder) for every function a formula may call."""
+    """name -> sympy builder of one argument, for every name in FUNCTIONS."""
     import sympy
 
     sigmoid, softplus = _sigmoid_class()
@@ -92,13 +92,23 @@ def _sympy_functions() -> dict:
         "sigmoid": sigmoid, "softplus": softplus, "erf": sympy.erf, "erfc": sympy.erfc,
         "gauss": lambda u: sympy.exp(-u * u),
     }
-    return {name: (1, f) for name, f in one.items()}
+    return one
 
 
-FUNCTIONS = ("exp", "log", "ln", "log10", "log2", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
-             "arcsin", "asin", "arccos", "acos", "arctan", "atan", "arcsinh", "asinh", "arccosh", "acosh",
-             "arctanh", "atanh", "sigmoid", "softplus", "erf", "erfc", "gauss")
-"""The functions a formula may call, each of one argument (README: "Your own landscape")."""
+FLOAT_FUNCTIONS = {
+    "exp": math.exp, "log": math.log, "ln": math.log, "log10": math.log10, "log2": math.log2, "sqrt": math.sqrt,
+    "sin": math.sin, "cos": math.cos, "tan": math.tan, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh,
+    "arcsin": math.asin, "asin": math.asin, "arccos": math.acos, "acos": math.acos, "arctan": math.atan,
+    "atan": math.atan, "arcsinh": math.asinh, "asinh": math.asinh, "arccosh": math.acosh, "acosh": math.acosh,
+    "arctanh": math.atanh, "atanh": math.atanh, "sigmoid": lambda u: 0.5 * (1 + math.tanh(u / 2)),
+    "softplus": lambda u: max(u, 0) + math.log1p(math.exp(-abs(u))), "erf": math.erf, "erfc": math.erfc,
+    "gauss": lambda u: math.exp(-u * u),
+}
+"""Every function a formula may call, each of one argument, evaluated in floats (for the values of
+subexpressions without variables, checked before sympy builds them)."""
+
+FUNCTIONS = tuple(FLOAT_FUNCTIONS)
+"""The functions a formula may call (README: "Your own landscape"); _sympy_functions has the same."""
 
 NOT_SMOOTH = {"abs": "|u| has no derivative at 0", "min": "it has a kink", "max": "it has a kink",
               "floor": "it jumps", "ceil": "it jumps", "round": "it jumps", "sign": "it jumps",
@@ -318,7 +328,7 @@ def parse(text: str, variables=None, constants=None, dim: int | None = None) -> 
         elif isinstance(node, ast.Call):
             arg = number[id(node.args[0])]
             num = None if arg is None else _constant_value(node, node.func.id, (arg,), source, where)
-            out = funcs[node.func.id][1](value[id(node.args[0])])
+            out = funcs[node.func.id](value[id(node.args[0])])
         else:
             a, b = value[id(node.left)], value[id(node.right)]
             na, nb = number[id(node.left)], number[id(node.right)]
@@ -338,15 +348,8 @@ def parse(text: str, variables=None, constants=None, dim: int | None = None) -> 
     return Parsed(text, expr, variables, symbols, tuple(sorted(constants.items())))
 
 
-_MATH = {"exp": math.exp, "log": math.log, "ln": math.log, "log10": math.log10, "log2": math.log2,
-         "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos, "tan": math.tan, "sinh": math.sinh,
-         "cosh": math.cosh, "tanh": math.tanh, "arcsin": math.asin, "asin": math.asin, "arccos": math.acos,
-         "acos": math.acos, "arctan": math.atan, "atan": math.atan, "arcsinh": math.asinh, "asinh": math.asinh,
-         "arccosh": math.acosh, "acosh": math.acosh, "arctanh": math.atanh, "atanh": math.atanh,
-         "sigmoid": lambda u: 0.5 * (1 + math.tanh(u / 2)), "softplus": lambda u: max(u, 0) + math.log1p(math.exp(-abs(u))),
-         "erf": math.erf, "erfc": math.erfc, "gauss": lambda u: math.exp(-u * u),
-         ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-         ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
+_MATH = {**FLOAT_FUNCTIONS, ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+         ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
 
 
 def _constant_value(node, op, args, source, where) -> float:
@@ -382,40 +385,20 @@ def _op_column(node: ast.BinOp, source: str, where: list[int]) -> int:
 
 
 def _binary(node, a, b, source, where):
-    """a op b as sympy, refusing powers that would build huge numbers or huge degrees."""
+    """a op b as sympy, refusing a division by zero and any power whose exponent exceeds
+    MAX_EXPONENT, written (x^100) or built by a product (x*x*...). Subexpressions without
+    variables were already checked in floats (``_constant_value``), before this builds them."""
     import sympy
 
     op = type(node.op)
-    if op is ast.Add:
-        return a + b
-    if op is ast.Sub:
-        return a - b
-    if op in (ast.Mult, ast.Div):
-        if op is ast.Div and b == 0:
-            raise _refuse(f"division by zero in {_token(node, source)!r}", _op_column(node, source, where))
-        out = a * b if op is ast.Mult else a / b
-        for factor in (out.args if isinstance(out, sympy.Mul) else (out,)):  # x*x*... is a power too
-            if isinstance(factor, sympy.Pow) and factor.exp.is_Integer and abs(int(factor.exp)) > MAX_EXPONENT:
-                raise _refuse(f"the product makes {factor}: exponents are at most {MAX_EXPONENT}",
-                              _op_column(node, source, where))
-        return out
-    col = _op_column(node, source, where)
-    if a.is_Number and b.is_Number:
-        if a == 0 and b < 0:
-            raise _refuse(f"{_token(node, source)!r}: 0 to a negative power", col)
-        if a != 0 and abs(float(b)) * abs(math.log10(abs(float(a)))) > 100:
-            raise _refuse(f"{_token(node, source)!r} would be a number of about 10^"
-                          f"{abs(float(b)) * math.log10(abs(float(a))):.3g}: numbers are at most 1e100", col)
-        if a < 0 and not b.is_Integer:
-            raise _refuse(f"{_token(node, source)!r} is not real (a negative number to a fractional power)", col)
-        return sympy.Pow(a, b)
-    if b.is_Number and b.is_Integer and abs(int(b)) > MAX_EXPONENT:
-        raise _refuse(f"exponent {b} in {_token(node, source)!r} is too large (at most {MAX_EXPONENT})", col)
-    if b.is_Number and abs(float(b)) > MAX_EXPONENT:
-        raise _refuse(f"exponent {float(b):g} in {_token(node, source)!r} is too large (at most {MAX_EXPONENT})", col)
-    out = sympy.Pow(a, b)
-    if isinstance(out, sympy.Pow) and out.exp.is_Integer and abs(int(out.exp)) > MAX_EXPONENT:
-        raise _refuse(f"{_token(node, source)!r} has exponent {out.exp}: at most {MAX_EXPONENT}", col)
+    if op is ast.Div and b == 0:
+        raise _refuse(f"division by zero in {_token(node, source)!r}", _op_column(node, source, where))
+    out = {ast.Add: sympy.Add, ast.Sub: lambda u, v: u - v, ast.Mult: sympy.Mul,
+           ast.Div: lambda u, v: u / v, ast.Pow: sympy.Pow}[op](a, b)
+    for factor in (out.args if isinstance(out, sympy.Mul) else (out,)):
+        if isinstance(factor, sympy.Pow) and factor.exp.is_Number and abs(float(factor.exp)) > MAX_EXPONENT:
+            raise _refuse(f"{_token(node, source)!r} makes the power {factor}: exponents are at most {MAX_EXPONENT}",
+                          _op_column(node, source, where))
     return out
 
 
@@ -494,7 +477,7 @@ def _printer_class():
 def _lambdify(symbols, exprs):
     import sympy
 
-    sigmoid, softplus = _sympy_functions()["sigmoid"][1], _sympy_functions()["softplus"][1]
+    sigmoid, softplus = _sympy_functions()["sigmoid"], _sympy_functions()["softplus"]
     from scipy.special import expit
 
     modules = [{sigmoid.__name__: expit, softplus.__name__: lambda u: np.logaddexp(0.0, u)}, "scipy", "numpy"]
@@ -520,9 +503,6 @@ def compile_formula(text: str, variables=None, constants=None, dim=None) -> Comp
     """Parse, differentiate and compile a formula (cached: the same arguments return the same object)."""
     key_vars = tuple(variables) if variables is not None else None
     key_consts = tuple(sorted((constants or {}).items()))
-    for name, value in key_consts:  # unhashable or odd values fail in parse with a clear message
-        if not isinstance(value, (int, float)):
-            return _compile(parse(text, key_vars, dict(key_consts), dim))
     with _deadline(BUILD_SECONDS):
         return _compile_cached(text, key_vars, key_consts, dim)
 

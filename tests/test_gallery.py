@@ -103,7 +103,11 @@ def test_the_readme_numbers_of_your_own_landscape_are_the_gallerys():
         u, v = p["x"]  # and the gradient, written out by hand, vanishes there
         assert math.hypot(4 * u - 4.2 * u ** 3 + u ** 5 + v, u + 2 * v) < 1e-9
     eta = camel["settings"]["optimizers"][0]["eta"]
-    assert f"{eta:.4g}" == "0.008294" and "λ_max = 120.6" in camel["description"]
+    # eta = 1/lambda_max; the Hessian [[4 - 12.6 x^2 + 5 x^4, 1], [1, 2]] is largest at the box's edge x = 2.5
+    hxx = 4 - 12.6 * 2.5 ** 2 + 5 * 2.5 ** 4
+    lam_max = (hxx + 2) / 2 + math.sqrt(((hxx - 2) / 2) ** 2 + 1)
+    assert eta == pytest.approx(1 / lam_max, rel=1e-12) and f"{eta:.4g}" == "0.008294"
+    assert f"λ_max = {lam_max:.4g}" in camel["description"] and f"{lam_max:.4g}" == "120.6"
     shares = sorted(round(100 * m["fraction"], 1) for m in camel["basins"]["minima"])
     assert shares == [27.0, 27.0, 46.0]
     worst = sorted(max(abs(k - q) for k, q in zip(w["escape_step"], w["predicted_escape_step"]))

@@ -324,7 +324,14 @@ def run(scenario, settings: Settings, progress=None) -> Result:
     if progress is not None and scenario.steps * len(starts) * len(scenario.optimizers) > PROGRESS_WORK:
         tick = progress("running", scenario.steps * len(scenario.optimizers))
     runs, trajectories = [], []
-    owners = _owners(landscape, starts, critical, ref, lam, vec, settings)
+    # with saddles = "all": every saddle's eigen-decomposition, in one batch (the runs beside a saddle
+    # and its escape sweep share it)
+    others = [p for p in critical.of_kind("saddle") if p is not ref] if settings.saddles == "all" else []
+    decomposed = dict(zip(map(id, others), zip(*eigh(landscape.hess(np.array([p.x for p in others])))))) \
+        if others else {}
+    if ref is not None:
+        decomposed[id(ref)] = (lam, vec)
+    owners = _owners(starts, critical, ref, decomposed, settings)
     for i, spec in enumerate(scenario.optimizers):
         if not len(starts):
             break
@@ -341,12 +348,9 @@ def run(scenario, settings: Settings, progress=None) -> Result:
         sweep = _escape_sweep(landscape, critical, ref, lam, vec, gd_spec.eta, scenario, settings)
         if settings.saddles == "all":
             for p in critical.of_kind("saddle")[:MAX_SWEPT_SADDLES]:
-                if p is ref:
-                    sweeps.append(SaddleSweep(p, lam, vec, sweep))
-                    continue
-                lam_p, vec_p = eigh(landscape.hess(p.x))
-                sweeps.append(SaddleSweep(p, lam_p, vec_p, _escape_sweep(landscape, critical, p, lam_p, vec_p,
-                                                                          gd_spec.eta, scenario, settings)))
+                lam_p, vec_p = decomposed[id(p)]
+                sweeps.append(SaddleSweep(p, lam_p, vec_p, sweep if p is ref else _escape_sweep(
+                    landscape, critical, p, lam_p, vec_p, gd_spec.eta, scenario, settings)))
     basins = _basins(landscape, critical, scenario, settings, progress) if settings.basin_starts else None
 
     return Result(scenario, settings, landscape, critical, ref, vec, tuple(runs), tuple(trajectories),
@@ -431,11 +435,12 @@ class Owners:
         return xs[self.owner]  # owner -1 picks the NaN row
 
 
-def _owners(landscape, starts, critical, ref, lam, vec, settings) -> Owners:
+def _owners(starts, critical, ref, decomposed: dict, settings) -> Owners:
     """The reference saddle for every run; with saddles = "all", a run that starts within the ball
-    of another saddle is measured from that one (with its own eigen-decomposition)."""
+    of another saddle is measured from that one. ``decomposed``: id(saddle) -> (eigenvalues,
+    eigenvectors) of each saddle that may be used."""
     owner = np.full(len(starts), 0 if ref is not None else -1)
-    table = [(ref, lam, vec)] if ref is not None else []
+    table = [(ref, *decomposed[id(ref)])] if ref is not None else []
     saddles = [p for p in critical.of_kind("saddle") if p is not ref] if settings.saddles == "all" else []
     if saddles and len(starts):
         xs = np.array([p.x for p in saddles])
@@ -443,10 +448,9 @@ def _owners(landscape, starts, critical, ref, lam, vec, settings) -> Owners:
         nearest, inside = d.argmin(axis=1), d.min(axis=1) <= settings.radius
         if ref is not None:
             inside &= d.min(axis=1) < np.linalg.norm(starts - ref.x, axis=-1)
-        for j in np.unique(nearest[inside]):  # one eigen-decomposition per saddle used
-            lam_j, vec_j = eigh(landscape.hess(saddles[j].x))
+        for j in np.unique(nearest[inside]):  # one table entry per saddle used
             owner[inside & (nearest == j)] = len(table)
-            table.append((saddles[j], lam_j, vec_j))
+            table.append((saddles[j], *decomposed[id(saddles[j])]))
     return Owners(tuple(table), owner)
 
 
