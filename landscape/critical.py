@@ -632,3 +632,57 @@ def survey(landscape, domain=None, *, starts: int = 65536, seed: int = 0, batch:
     return Survey(landscape=landscape, critical=found, expected_by_index=mean,
                   expected_by_index_se=se, expected_value_by_index=landscape.expected_index_values(),
                   count_bound=landscape.count_bound())
+
+
+POINT_SLACK = 1e3
+"""A given point is accepted as critical when Newton from it converges within POINT_REACH of it;
+it is refused when it has |grad f| > POINT_SLACK x the search's gtol and Newton moves it farther."""
+
+POINT_REACH = 1e-6
+"""... as a fraction of the box diagonal."""
+
+
+def from_points(landscape, x, domain=None, *, seed: int = 0, rtol: float = RTOL, where: str = "points") -> CriticalSet:
+    """A CriticalSet from given points (P, n), e.g. a previous search's points.csv.
+
+    The tolerances are the ones a search with this seed would use (gtol and the Hessian
+    scale from the first batch of starts, merge distance 1e-6 of the box diagonal); each
+    point is polished by Newton's method and classified the same way. A row that is not
+    next to a critical point (Newton moves it more than 1e-6 of the box diagonal) is
+    refused with its row number; rows that polish onto the same point are merged.
+    """
+    from .newton import newton_solve, quantum_for
+    from .seeds import child
+
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] != landscape.dim:
+        raise LandscapeError(f"{where}: expected points with {landscape.dim} coordinates, got shape {x.shape}")
+    if len(x) == 0:
+        raise LandscapeError(f"{where}: no points")
+    if not np.all(np.isfinite(x)):
+        raise LandscapeError(f"{where}: row {int(np.flatnonzero(~np.isfinite(x).all(1))[0]) + 1} is not finite")
+    if domain is None:
+        domain = check_domain(landscape.domain, landscape.dim)
+    else:
+        domain = check_domain(domain, landscape.dim)
+    box = np.asarray(domain)
+    diag = float(np.linalg.norm(box[:, 1] - box[:, 0]))
+    gscale, hscale = landscape_scales(landscape, landscape.sample_starts(domain, 1024, child(seed, "critical", 0)))
+    gtol = 1e-9 * gscale
+    x = landscape.project(x)
+    y, gnorm, ok, _ = newton_solve(landscape, x, gtol=gtol, xtol=1e-10 * diag, max_step=POINT_REACH * diag,
+                                   max_iter=100, quantum=quantum_for(diag))
+    moved = np.linalg.norm(y - x, axis=-1)
+    bad = np.flatnonzero(~ok | (moved > POINT_REACH * diag))
+    if bad.size:
+        r = int(bad[0])
+        g0 = float(np.linalg.norm(landscape.grad(x[r:r + 1])))
+        raise LandscapeError(f"{where}: row {r + 1} is not a critical point of this landscape (|grad f| = {g0:.3g}; "
+                             f"Newton's method does not settle within {POINT_REACH:g} of the box diagonal)")
+    pool = _Pool(landscape, 1e-6 * diag, rtol, hscale)
+    pool.add(y, gnorm)
+    found = _classify(landscape, pool, rtol, hscale)
+    return CriticalSet(points=found, domain=domain, starts=0, converged=len(x), gtol=gtol, merge_tol=pool.tol,
+                       zero_rtol=rtol, zero_tol=rtol * hscale, saturation=None,
+                       estimated_total=None, estimated_total_ci=(None, None),
+                       morse_expected=landscape.euler_characteristic)

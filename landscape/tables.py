@@ -299,3 +299,102 @@ def count_tables(data: dict, markdown: bool = False) -> list[str]:
                       f"against ln(3)/4 = {curves['theta_limit']:.6f}."]
     return lines + figure_lines(data, markdown)
 
+
+
+STATUS_WORDS = {"left-box": "left the box", "diverged": "diverged", "unfinished": "unfinished (step budget)",
+                "no-critical-point": "stopped where Newton found no critical point"}
+
+
+def connect_tables(data: dict, markdown: bool = False, rows: int = 20) -> list[str]:
+    """The text (or Markdown) of `landscape connect` and of connect scenarios, from graph.json's dict."""
+    from collections import Counter
+
+    head = "# " if markdown else ""
+    land = data["landscape"]
+    name = formula_title(land) or f"{land['name']}, N = {land['dim']}"
+    title = f"{data['scenario']}: " if data.get("scenario") else ""
+    lines = [f"{head}{title}how the critical points of {name} connect", ""]
+    if data.get("description"):
+        lines += [data["description"], ""]
+    s, c = data["search"], data["counts"]
+    nodes = data["nodes"]
+    by_id = {n["id"]: n for n in nodes}
+    origin = (f"from {s['starts']} starts (stopped: {s['stop_reason']})" if s["starts"] else "given as points")
+    lines.append(f"{s['found']} critical points {origin}, by index {s['by_index']}.")
+    lines.append(f"{c['minima']} minima; {c['edges']} of {c['index1_saddles']} index-1 saddles join two of them; "
+                 f"{c['components']} component{'s' if c['components'] != 1 else ''}"
+                 + (f"; {c['found_by_descent']} minima found by descent (the search missed them)"
+                    if c["found_by_descent"] else "")
+                 + (f"; {c['unresolved']} descents did not end at a minimum." if c["unresolved"] else "."))
+    it = data["integrator"]
+    lines += [f"Descents: {it['paths']} paths, {it['method']}, local error <= {it['atol']:.3g} per step, "
+              f"started {it['delta']:.3g} from each saddle; {it['steps']} steps in all.", ""]
+    edges = sorted(data["edges"], key=lambda e: (by_id[e["saddle"]]["value"], e["saddle"]))
+    table = [[str(e["saddle"]), fmt(by_id[e["saddle"]]["value"]), f"{e['minima'][0]} – {e['minima'][1]}",
+              fmt(e["barriers"][0]), fmt(e["barriers"][1])] for e in edges[:rows]]
+    if table:
+        lines += [f"{'## ' if markdown else ''}Passes (index-1 saddles by value)", ""]
+        lines += grid(["saddle", "f(s)", "joins minima", "barrier from 1st", "barrier from 2nd"], table, markdown)
+        if len(edges) > rows:
+            lines.append(f"... and {len(edges) - rows} more (graph.json).")
+        lines.append("")
+    if data["merges"]:
+        minima = sorted((n for n in nodes if n["kind"] == "minimum"), key=lambda n: (n["value"], n["id"]))
+        leaf = {k: str(n["id"]) for k, n in enumerate(minima)}
+        order = []
+        for m in data["merges"][:rows]:
+            a, b = (leaf.get(ch, f"[{ch}]") for ch in m["children"])
+            leaf[m["node"]] = f"[{m['node']}]"
+            order.append([str(m["node"]), fmt(m["value"]), str(m["saddle"]), a, b])
+        lines += [f"{'## ' if markdown else ''}The disconnectivity tree, lowest join first "
+                  "([k]: an earlier join)", ""]
+        lines += grid(["join", "energy", "saddle", "branch", "branch"], order, markdown)
+        if len(data["merges"]) > rows:
+            lines.append(f"... and {len(data['merges']) - rows} more joins (graph.json).")
+        lines.append("")
+    if data["links"]:
+        tally = Counter((l["sense"], l["index"], l["reaches_index"] if l["status"] == "reached" else l["status"])
+                        for l in data["links"])
+        lines.append(f"{'## ' if markdown else ''}Paths from higher saddles" if markdown else "Paths from higher saddles:")
+        if markdown:
+            lines.append("")
+        for (sense, k, where), count in sorted(tally.items(), key=lambda t: (t[0][0], t[0][1], str(t[0][2]))):
+            target = f"index-{where} points" if isinstance(where, int) else STATUS_WORDS.get(where, where)
+            verb = "descents along negative directions" if sense == "descent" else "ascents along the positive direction"
+            lines.append(f"{'- ' if markdown else '  '}index {k}: {count} {verb} → {target}")
+        if data.get("skipped_saddles"):
+            lines.append(f"{'- ' if markdown else '  '}{data['skipped_saddles']} saddles of high index not followed "
+                         "(max_paths)")
+        lines.append("")
+    if data["unresolved"]:
+        lines.append("Unresolved descents (saddle, side: why):")
+        for u in data["unresolved"][:rows]:
+            lines.append(f"{'- ' if markdown else '  '}{u['saddle']}, {u['side']:+d}: {u['why']}")
+        lines.append("")
+    route = data.get("path")
+    if route:
+        i, j = route["between"]
+        lines += [f"{'## ' if markdown else ''}Minimum-energy path {i} → {j}", "",
+                  f"Minimax path: minima {' → '.join(map(str, route['minima']))} over saddles "
+                  f"{', '.join(map(str, route['saddles']))}; highest {route['highest_saddle']} at "
+                  f"{fmt(route['top'])}: barrier {fmt(route['barriers'][0])} from {i}, {fmt(route['barriers'][1])} "
+                  f"from {j}.", ""]
+        hop_rows = [[f"{h['minima'][0]} → {h['minima'][1]}", str(h["saddle"]),
+                     "yes" if h["matches"] else f"no ({h['polished_to']})", f"{h['distance']:.2e}",
+                     f"{h['value_error']:.1e}", str(h["band"]["iterations"]),
+                     "yes" if h["band"]["converged"] else "no", h["band"]["init"]] for h in route["hops"]]
+        lines += grid(["hop", "saddle", "climbing image on it", "distance", "f error", "iterations", "converged",
+                       "band start"], hop_rows, markdown)
+        lines.append("")
+    basins = data.get("basins")
+    if basins:
+        share = sorted(zip(basins["minima"], basins["fraction"], basins["low"], basins["high"]),
+                       key=lambda t: (-t[1], t[0]))
+        lines += [f"{'## ' if markdown else ''}Basins: {basins['starts']} steepest descents from random starts"
+                  + (f" ({basins['elsewhere']} ended elsewhere)" if basins["elsewhere"] else ""), ""]
+        lines += grid(["minimum", "f", "share", "95% interval"],
+                      [[str(m), fmt(by_id[m]["value"]), f"{f:.3f}", f"[{lo:.3f}, {hi:.3f}]"]
+                       for m, f, lo, hi in share[:rows]], markdown)
+        if len(share) > rows:
+            lines.append(f"... and {len(share) - rows} more minima (graph.json).")
+    return lines + figure_lines(data, markdown)

@@ -113,8 +113,18 @@ class Connection:
                            "paths": len(paths), "steps": int(paths.steps.sum()),
                            "max_steps": int(paths.steps.max()) if len(paths) else 0},
             "basins": self.basins,
-            "path": self.route,
+            "path": None if self.route is None else {
+                **self.route, "hops": [{**h, "band": h["band"].to_dict()} for h in self.route["hops"]]},
         }
+
+
+def nodes_csv(nodes) -> str:
+    """One row per node: id, value, index, kind, found_by, then x1..xn (readable by --points)."""
+    n = len(nodes[0].x) if nodes else 0
+    rows = ["id,value,index,kind,found_by" + "".join(f",x{i + 1}" for i in range(n))]
+    rows += [f"{p.id},{p.value!r},{p.index},{p.kind},{p.found_by}," + ",".join(repr(float(v)) for v in p.x)
+             for p in nodes]
+    return "\n".join(rows) + "\n"
 
 
 def polish(landscape, x: np.ndarray, critical, scale: float):
