@@ -101,6 +101,43 @@ def write_critical(survey, out: Path, formats=("png",)) -> tuple[Path, dict]:
                          formats, extra=[("points.csv", points_csv(survey.critical.points))])
 
 
+def graph_dict(connection) -> dict:
+    """graph.json: a connect.Connection's to_dict() with the package versions (what
+    `landscape connect --json` prints)."""
+    from .schema import versions
+
+    return to_jsonable({**connection.to_dict(), "versions": versions()})
+
+
+def write_connect(connection, out: Path, formats=("png",), spacing=None) -> tuple[Path, list[str]]:
+    """Write ``out/connect-FAMILY/``: the figures the landscape allows, graph.json, nodes.csv and
+    summary.md; return the folder and the files written."""
+    import functools
+
+    from .connect.connection import nodes_csv
+    from .figures import connect as figures
+    from .tables import connect_tables
+
+    names = [n for n in figures.FIGURES if n not in figures.CAN_DRAW or figures.CAN_DRAW[n](connection)]
+    draws = {n: figures.FIGURES[n] for n in names}
+    if spacing is not None:
+        draws["disconnectivity"] = functools.wraps(figures.disconnectivity_figure)(
+            functools.partial(figures.disconnectivity_figure, spacing=spacing))
+    written: list[str] = []
+
+    def fill(stage: Path) -> dict:
+        written.extend(_draw(stage, [(fig, draw, connection) for fig, draw in draws.items()], formats))
+        data = graph_dict(connection)
+        (stage / "graph.json").write_text(dumps(data), encoding="utf-8")
+        (stage / "nodes.csv").write_text(nodes_csv(connection.nodes), encoding="utf-8")
+        (stage / "summary.md").write_text("\n".join(connect_tables({**data, "figures": written}, markdown=True))
+                                          + "\n", encoding="utf-8")
+        return data
+
+    folder, _ = write_folder(out, f"connect-{connection.landscape.name}", fill)
+    return folder, written + ["graph.json", "nodes.csv", "summary.md"]
+
+
 def results_dict(result, figures=()) -> dict:
     """The JSON-ready dict of a result: its to_dict(), the package versions, the figure files."""
     from .schema import versions

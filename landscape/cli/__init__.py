@@ -104,9 +104,9 @@ def cli():
 
 
 def _attach() -> None:
-    from . import count_critical, critical, inspect, listing, report, run
+    from . import connect, count_critical, critical, inspect, listing, report, run
 
-    for module in (listing, run, critical, count_critical, inspect, report):
+    for module in (listing, run, critical, count_critical, connect, inspect, report):
         cli.add_command(module.command)
 
 

@@ -318,7 +318,9 @@ def _route(landscape, critical, nodes, graph, pair, *, scale, hscale, images, bo
             raise LandscapeError(f"--between: point {m} does not exist (there are {len(nodes)} points, "
                                  f"ids 0 to {len(nodes) - 1})")
         if nodes[m].kind != "minimum":
-            raise LandscapeError(f"--between: point {m} is a {nodes[m].kind}, not a minimum")
+            ids = [n.id for n in nodes if n.kind == "minimum"]
+            listed = ", ".join(map(str, ids[:12])) + (" ..." if len(ids) > 12 else "")
+            raise LandscapeError(f"--between: point {m} is a {nodes[m].kind}, not a minimum (the minima: {listed})")
     if i == j:
         raise LandscapeError("--between: give two different minima")
     route = graph.minimax(i, j)

@@ -117,10 +117,10 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
 def files(result) -> list[tuple[str, str]]:
     """graph.json (what `landscape connect --json` prints) and nodes.csv."""
     from ..connect.connection import nodes_csv
-    from ..report import dumps, to_jsonable
+    from ..report import dumps, graph_dict
 
     conn = result.connection
-    return [("graph.json", dumps(to_jsonable(conn.to_dict()))), ("nodes.csv", nodes_csv(conn.nodes))]
+    return [("graph.json", dumps(graph_dict(conn))), ("nodes.csv", nodes_csv(conn.nodes))]
 
 
 def can_draw(name: str, result) -> bool:
