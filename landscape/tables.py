@@ -323,8 +323,8 @@ def connect_tables(data: dict, markdown: bool = False, rows: int = 20) -> list[s
     lines.append(f"{s['found']} critical points {origin}, by index {s['by_index']}.")
     lines.append(f"{c['minima']} minima; {c['edges']} of {c['index1_saddles']} index-1 saddles join two of them; "
                  f"{c['components']} component{'s' if c['components'] != 1 else ''}"
-                 + (f"; {c['found_by_descent']} minima found by descent (the search missed them)"
-                    if c["found_by_descent"] else "")
+                 + (f"; {c['found_by_descent']} critical points found by descent, {c['minima_found_by_descent']} of "
+                    "them minima (the search missed them)" if c["found_by_descent"] else "")
                  + (f"; {c['unresolved']} descents did not end at a minimum." if c["unresolved"] else "."))
     it = data["integrator"]
     lines += [f"Descents: {it['paths']} paths, {it['method']}, local error <= {it['atol']:.3g} per step, "

@@ -32,6 +32,9 @@ from .graph import Edge, Graph, build_graph
 BASIN_STARTS = 1024
 """Descents from random starts that measure the basins' sizes."""
 
+ROUNDS = 5
+"""Saddles found by the descents are followed in the next round, up to ROUNDS - 1 rounds."""
+
 MAX_PATHS = 4096
 """Descents from saddles of index >= 2 stop being planned beyond this many paths in all."""
 
@@ -102,6 +105,8 @@ class Connection:
                 1 for n in self.nodes if n.kind == "saddle" and n.index == 1),
                 "edges": len(self.graph.edges), "components": len(self.graph.components),
                 "found_by_descent": sum(1 for n in self.nodes if n.found_by == "descent"),
+                "minima_found_by_descent": sum(1 for n in self.nodes
+                                               if n.found_by == "descent" and n.kind == "minimum"),
                 "unresolved": len(self.unresolved)},
             "search": {"starts": c.starts, "found": len(c.points), "by_index": c.by_index,
                        "estimated_total": c.estimated_total,
@@ -217,16 +222,37 @@ def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STAR
     euclid = landscape.manifold == "euclidean"
     record = landscape.dim == 2
 
-    saddle, direction, side, sense, x0, delta, v, skipped = descent_mod.plan(
-        landscape, nodes, scale=scale, max_paths=max_paths)
-    tick = progress("descending from saddles", len(saddle)) if progress else None
-    index = np.array([nodes[s].index for s in saddle], dtype=int)
-    ran = descent_mod.follow_all(landscape, index, sense, x0, v, scale=scale, hscale=hscale,
-                                 zero_tol=critical.zero_tol, box=box if euclid else None,
-                                 record=record, on_round=tick)
-    ends, status, nodes = resolve_ends(landscape, critical, nodes, ran["x"], ran["status"], scale, "descent")
-    paths = descent_mod.Paths(saddle=saddle, direction=direction, side=side, sense=sense, end=ends,
-                              status=status, steps=ran["steps"], x=ran["x"], delta=delta, paths=ran["paths"])
+    parts, done, budget, skipped, late = [], set(), max_paths, 0, []
+    for rnd in range(ROUNDS):  # saddles found by descent are followed in turn
+        todo = [n.id for n in nodes if n.kind in ("saddle", "maximum") and n.id not in done]
+        if not todo:
+            break
+        if rnd == ROUNDS - 1:
+            late = todo  # found in the last round: reported, not followed
+            break
+        done.update(todo)
+        saddle, direction, side, sense, x0, delta, v, sk = descent_mod.plan(
+            landscape, nodes, scale=scale, max_paths=budget, only=todo)
+        skipped += sk
+        index = np.array([nodes[s].index for s in saddle], dtype=int)
+        budget = max(budget - int(np.count_nonzero((index > 1) & (sense == "descent"))), 0)
+        label = "descending from saddles" + (f" found by descent (round {rnd + 1})" if rnd else "")
+        tick = progress(label, len(saddle)) if progress and len(saddle) else None
+        ran = descent_mod.follow_all(landscape, index, sense, x0, v, scale=scale, hscale=hscale,
+                                     zero_tol=critical.zero_tol, box=box if euclid else None,
+                                     record=record, on_round=tick)
+        ends, status, nodes = resolve_ends(landscape, critical, nodes, ran["x"], ran["status"], scale, "descent")
+        parts.append(dict(saddle=saddle, direction=direction, side=side, sense=sense, end=ends, status=status,
+                          steps=ran["steps"], x=ran["x"], delta=delta, paths=ran["paths"]))
+    join = {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0) for k in
+            ("saddle", "direction", "side", "sense", "end", "status", "steps", "x", "delta")}
+    if not parts:
+        join["x"] = np.zeros((0, landscape.dim))
+    join["paths"] = [q for p in parts for q in p["paths"]] if record else None
+    paths = descent_mod.Paths(**join)
+    saddle, direction, side, sense, ends, status = (paths.saddle, paths.direction, paths.side, paths.sense,
+                                                    paths.end, paths.status)
+    ran = {"paths": paths.paths}
 
     edges, unresolved, links = [], [], []
     value = np.array([n.value for n in nodes])
@@ -244,6 +270,11 @@ def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STAR
         for r, e, good in zip(rows, reached, at_minima):
             if not good:
                 unresolved.append(_unresolved(nodes, r, paths))
+    for s in late:
+        if nodes[s].index == 1:
+            unresolved.append({"saddle": s, "side": 0, "status": "not-followed", "reaches": None,
+                               "why": f"found by descent in round {ROUNDS - 1}; its own descents were not followed",
+                               "x": nodes[s].x, "steps": 0})
     for r in np.flatnonzero(~np.isin(np.arange(len(saddle)), one)):
         e = int(ends[r])
         links.append({"saddle": int(saddle[r]), "index": nodes[saddle[r]].index, "direction": int(direction[r]),

@@ -111,16 +111,19 @@ def start_points(landscape, s: np.ndarray, v: np.ndarray, value_s: np.ndarray, d
     return x, d
 
 
-def plan(landscape, nodes, *, scale: float, max_paths: int | None = None):
+def plan(landscape, nodes, *, scale: float, max_paths: int | None = None, only=None):
     """The paths to follow: (saddle ids, direction, side, sense, start points, deltas, directions).
 
     Every index-1 saddle descends both ways along its negative direction; every
     saddle of index k >= 2 along each of its k (lowest-index saddles first, until
     ``max_paths`` paths, beyond which higher saddles are skipped and counted); every
     index-(m-1) saddle ascends both ways along its positive direction. Returns the
-    arrays and the number of saddles skipped.
+    arrays and the number of saddles skipped. ``only``: the ids to plan for (default: every
+    saddle and maximum).
     """
-    ids = np.array([i for i, p in enumerate(nodes) if p.kind in ("saddle", "maximum")], dtype=int)
+    wanted = None if only is None else set(only)
+    ids = np.array([i for i, p in enumerate(nodes) if p.kind in ("saddle", "maximum")
+                    and (wanted is None or i in wanted)], dtype=int)
     if ids.size == 0:
         empty = np.zeros(0, dtype=int)
         return (empty, empty, empty, np.zeros(0, dtype=str), np.zeros((0, landscape.dim)), np.zeros(0),
@@ -129,10 +132,11 @@ def plan(landscape, nodes, *, scale: float, max_paths: int | None = None):
     xs = np.array([nodes[i].x for i in ids])
     index = np.array([nodes[i].index for i in ids])
     lam, vec = tangent_eigen(landscape, xs)
+    from scipy.spatial import cKDTree
+
     centres = np.array([p.x for p in nodes])
-    dist = np.linalg.norm(xs[:, None, :] - centres[None, :, :], axis=-1)
-    dist[dist == 0] = np.inf
-    room = 0.1 * dist.min(axis=1)
+    dist, _ = cKDTree(centres).query(xs, k=2)  # the saddle itself, then its nearest other point
+    room = 0.1 * (dist[:, 1] if len(centres) > 1 else np.full(len(xs), np.inf))
     rows = []  # (position in ids, direction, side, sense, column of vec)
     for k in np.unique(index):  # a loop over the few distinct indices, not over points
         at = np.flatnonzero(index == k)
