@@ -313,7 +313,7 @@ def connect_tables(data: dict, markdown: bool = False, rows: int = 20) -> list[s
     land = data["landscape"]
     name = formula_title(land) or f"{land['name']}, N = {land['dim']}"
     title = f"{data['scenario']}: " if data.get("scenario") else ""
-    lines = [f"{head}{title}how the critical points of {name} connect", ""]
+    lines = [f"{head}{title}{name} — how the critical points connect", ""]
     if data.get("description"):
         lines += [data["description"], ""]
     s, c = data["search"], data["counts"]

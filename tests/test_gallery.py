@@ -126,3 +126,22 @@ def test_the_readme_numbers_of_your_own_landscape_are_the_gallerys():
     bowl = json.loads((GALLERY / "wavy-bowl" / "results.json").read_text())
     assert bowl["critical_search"]["counts"] == {"minimum": 4, "saddle": 4, "maximum": 1, "degenerate": 0}
     assert bowl["critical_search"]["morse"]["alternating_sum"] == 1
+
+
+def test_the_readme_numbers_of_the_connected_landscapes_are_the_gallerys():
+    """What the README's "How the critical points connect" says of Müller-Brown and the 4-spin."""
+    mb = json.loads((GALLERY / "muller-brown-paths" / "results.json").read_text())
+    value = {n["id"]: n["value"] for n in mb["nodes"]}
+    assert [round(value[i], 2) for i in (0, 1, 2)] == [-146.70, -108.17, -80.77]
+    route = mb["path"]
+    assert route["between"] == [0, 1] and route["minima"] == [0, 2, 1]
+    assert all(h["matches"] and h["distance"] < 2e-8 for h in route["hops"])
+    barriers = {value[e["saddle"]].__round__(2): [round(b, 2) for b in e["barriers"]] for e in mb["edges"]}
+    assert barriers == {-40.66: [106.03, 40.10], -72.25: [35.92, 8.52]}
+    ps = json.loads((GALLERY / "pspin-tree" / "results.json").read_text())
+    c = ps["counts"]
+    assert (c["minima"], c["index1_saddles"], c["edges"], c["components"]) == (32, 134, 134, 1)
+    assert ps["search"]["starts"] == 8192 and ps["search"]["by_index"][0] == 8
+    assert c["minima_found_by_descent"] == 24 and ps["basins"]["starts"] == 2048
+    lowest = sorted((n for n in ps["nodes"] if n["kind"] == "minimum"), key=lambda n: n["value"])[:7]
+    assert [n["found_by"] for n in lowest[:6]] == ["descent"] * 6  # "the six lowest among them"

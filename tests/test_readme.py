@@ -164,6 +164,24 @@ CLAIMS = {
          and "Morse check: sum_k (-1)^k c_k = 1, expected 1: holds" in r.stdout),
     'landscape inspect --expr "a*x^3 - 3*x*y^2" -p a=1 --at 0,0':
         (None, lambda r, cwd: "index 0 (degenerate" in r.stdout),
+    "landscape connect muller-brown": (None, lambda r, cwd: "1 – 2" in r.stdout and "0 – 2" in r.stdout
+                                       and "minima 0 → 2 → 1 over saddles 4, 3" in r.stdout),
+    "landscape connect muller-brown --between 0,2 --out figures --format png,pdf":
+        (None, lambda r, cwd: {"disconnectivity.pdf", "paths.png", "graph.json"}
+         <= {p.name for p in (cwd / "figures" / "connect-muller-brown").iterdir()}),
+    "landscape connect separable --dim 3 --json":
+        (None, lambda r, cwd: len(_json(r)["edges"]) == 12 and _json(r)["counts"]["components"] == 1),
+    'landscape connect --expr "x^4 - 2*x^2 + y^2" --domain -2:2,-2:2':
+        (None, lambda r, cwd: "0 – 1         1                 1" in r.stdout),
+    "landscape critical six-hump-camel --out figures":
+        (None, lambda r, cwd: (cwd / "figures" / "critical-six-hump-camel" / "points.csv").exists()),
+    "landscape connect six-hump-camel --points figures/critical-six-hump-camel/points.csv":
+        (None, lambda r, cwd: "given as points" in r.stdout and "6 minima; 7 of 7 index-1 saddles" in r.stdout),
+    "landscape run muller-brown-paths": (["run", "muller-brown-paths", "--json", "-q", "--out", "o"],
+                                         lambda r, cwd: [e["minima"] for e in _json(r)["edges"]] == [[1, 2], [0, 2]]),
+    "landscape run pspin-tree": (["run", "pspin-tree", "--json", "-q", "--out", "o"],
+                                 lambda r, cwd: (_json(r)["counts"]["minima"], _json(r)["counts"]["minima_found_by_descent"])
+                                 == (32, 24)),
     "landscape count-critical --dim 1000 --model goe":
         (None, lambda r, cwd: r.exit_code == 2 and "hours" in r.stderr and "--force" in r.stderr),
 }
@@ -184,6 +202,8 @@ def test_every_readme_command_runs_and_does_what_the_readme_says(line, tmp_path,
     monkeypatch.chdir(tmp_path)
     (tmp_path / "f.json").write_text('{"terms": [[[4, 0], 1], [[0, 4], 1], [[1, 1], -3.5], [[2, 0], -1]]}')
     (tmp_path / "my-scenario.toml").write_text('[landscape]\nfamily = "himmelblau"\n[run]\nsteps = 200\n')
+    if "--points figures/critical-six-hump-camel" in line:  # the README's line before it writes the points
+        assert CliRunner().invoke(cli, ["critical", "six-hump-camel", "--out", "figures", "-q"]).exit_code == 0
     args, check = CLAIMS[line]
     args = args if args is not None else shlex.split(line)[1:]
     result = CliRunner().invoke(cli, args)

@@ -28,6 +28,9 @@ from . import options as opt
               help="Steepest descents from random starts that measure each minimum's basin (0: none).")
 @click.option("--images", type=click.IntRange(3, 1000), default=25, show_default=True,
               help="Images of each climbing-image band, its two ends included.")
+@click.option("--max-paths", type=click.IntRange(0, 1_000_000), default=4096, show_default=True,
+              help="Descents from saddles of index >= 2 to follow at most (lowest index first); index-1 "
+                   "saddles are always followed.")
 @click.option("--spacing", type=float, default=None,
               help="Draw the disconnectivity graph's joins on levels this far apart [default: at the saddles' "
                    "own energies].")
@@ -40,7 +43,7 @@ from . import options as opt
 @opt.quiet_option
 @opt.json_option
 def command(family, expr, variables, dim, params, terms_file, domain, between, points_file, starts, basin_starts,
-            images, spacing, max_newton_steps, max_seconds, jobs, seed, out, formats, force, quiet, as_json):
+            images, max_paths, spacing, max_newton_steps, max_seconds, jobs, seed, out, formats, force, quiet, as_json):
     """Descend from every saddle to the minima it joins, and draw the landscape as a tree.
 
     FAMILY is a built-in family, or give a formula with --expr. The critical
@@ -78,7 +81,7 @@ def command(family, expr, variables, dim, params, terms_file, domain, between, p
                                         max_newton_steps=max_newton_steps, max_seconds=max_seconds,
                                         progress=progress.lazy("searching", starts))
         conn = connect(land, crit, between=pair, basin_starts=basin_starts, seed=seed, images=images,
-                       progress=progress.callback)
+                       max_paths=max_paths, progress=progress.callback)
     if out is not None:
         from ..report import write_connect
 

@@ -66,12 +66,13 @@ def disconnectivity_figure(result, ax=None, *, spacing: float | None = None, lab
         sizes = np.array([12.0 + 400.0 * share.get(m, 0.0) for m in graph.minima])
     ax.scatter(lay.leaf_x, lay.leaf_value, s=sizes, c=list(colours), edgecolor="black", linewidth=0.5, zorder=3)
     if M <= MAX_LABELLED:
+        upright = M > 16 or max(len(str(m)) for m in graph.minima) > 2  # long ids read downwards, not overlapping
         for k, m in enumerate(graph.minima):
-            ax.annotate(str(m), (lay.leaf_x[k], lay.leaf_value[k]), xytext=(0, -9), textcoords="offset points",
-                        ha="center", va="top", fontsize=7)
+            ax.annotate(str(m), (lay.leaf_x[k], lay.leaf_value[k]), xytext=(0, -7), textcoords="offset points",
+                        ha="center", va="top", fontsize=7, rotation=90 if upright else 0)
     lo = float(lay.leaf_value.min())
     span = lay.top - lo
-    ax.set_ylim(lo - 0.08 * span, lay.top)
+    ax.set_ylim(lo - 0.12 * span, lay.top)
     ax.set_xlim(-0.8, M - 0.2)
     ax.set_xticks([])
     comps = len(graph.components)
@@ -193,7 +194,7 @@ def profile_figure(result, ax=None):
     i, j = route["between"]
     b1, b2 = route["barriers"]
     finish(ax, "distance along the path", "energy $f$",
-           _title(conn, f"minimum-energy path {i} -> {j}: barriers {b1:.4g} (from {i}), {b2:.4g} (from {j})"),
+           _title(conn, f"minimum-energy path {i} → {j}: barrier {b1:.4g} from {i}, {b2:.4g} from {j}"),
            legend=8)
     return fig
 

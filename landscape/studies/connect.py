@@ -115,12 +115,11 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
 
 
 def files(result) -> list[tuple[str, str]]:
-    """graph.json (what `landscape connect --json` prints) and nodes.csv."""
+    """nodes.csv (every point with its id, readable by `landscape connect --points`); the graph
+    itself is in results.json, under the same keys as `landscape connect`'s graph.json."""
     from ..connect.connection import nodes_csv
-    from ..report import dumps, graph_dict
 
-    conn = result.connection
-    return [("graph.json", dumps(graph_dict(conn))), ("nodes.csv", nodes_csv(conn.nodes))]
+    return [("nodes.csv", nodes_csv(result.connection.nodes))]
 
 
 def can_draw(name: str, result) -> bool:
