@@ -73,6 +73,9 @@ def command(family, expr, variables, dim, params, terms_file, domain, between, p
     figure_formats = opt.formats(formats) if out is not None else None
     out = opt.check_out(out, [f"connect-{land.name}"]) if out is not None else None
     jobs = opt.capped_jobs(jobs, quiet)
+    from ..connect.connection import check_budget
+
+    check_budget(land, 0, basin_starts, max_paths)  # before the search; again with its saddles after it
     with opt.Progress(quiet or as_json) as progress:
         if points_file is not None:
             crit = from_points(land, read_points(points_file, land.dim), box, seed=seed, where=points_file)

@@ -199,17 +199,19 @@ def resolve_ends(landscape, critical, nodes: list[Node], x_end, status, scale, f
 
 
 def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STARTS, seed: int = 0,
-            images: int | None = None, max_paths: int = MAX_PATHS, progress=None) -> Connection:
+            images: int | None = None, max_paths: int = MAX_PATHS, path: bool = True,
+            progress=None) -> Connection:
     """Descents from every saddle, the landscape graph, basins and (between two minima) a band.
 
     critical: a CriticalSet (the engine's ``find_critical_points`` or ``critical.from_points``).
     between: two point ids of minima, or None (the lowest minimum and the minimum of its
-    component farthest from it in hops, when there is one). ``progress(label, total)``
+    component farthest from it in hops, when there is one); path=False skips the band.
+    ``progress(label, total)``
     opens a progress phase (may be None).
     """
-    from ..critical import landscape_scales  # noqa: F401  (the same scales the search used)
     from .neb import IMAGES
 
+    check_budget(landscape, sum(1 for p in critical.points if p.index == 1), basin_starts, max_paths)
     box = np.asarray(critical.domain, dtype=float)
     scale = float(np.linalg.norm(box[:, 1] - box[:, 0]))
     nodes = [Node(id=i, x=np.asarray(p.x, dtype=float), value=float(p.value), index=int(p.index), kind=p.kind,
@@ -302,7 +304,7 @@ def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STAR
                           for r in range(len(saddle)) if nodes[saddle[r]].index == 1 or sense[r] == "ascent")
 
     route, profile_paths = None, {}
-    pair = _default_pair(graph) if between is None else tuple(int(b) for b in between)
+    pair = None if not path else _default_pair(graph) if between is None else tuple(int(b) for b in between)
     if pair is not None:
         route, profile_paths = _route(landscape, critical, nodes, graph, pair, scale=scale, hscale=hscale,
                                       images=images or IMAGES, box=box if euclid else None,
@@ -311,6 +313,25 @@ def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STAR
                       unresolved=tuple(unresolved), links=tuple(links), skipped=skipped, scale=scale,
                       hscale=hscale, basins=basins, route=route, manifolds=manifolds,
                       profile_paths=profile_paths)
+
+
+STEPS_PER_PATH = 500
+"""Integrator steps a path typically takes (median 100 to 300 on the built-in landscapes), for the
+work estimate."""
+
+
+def check_budget(landscape, index1: int, basin_starts: int, max_paths: int) -> None:
+    """Refuse, before any work, descents that would take more than about half an hour (without
+    --force) or weeks: index-1 saddles' two paths and the capped higher ones, and the basins'
+    descents, each STEPS_PER_PATH steps of 7 gradients plus a Hessian every 4 steps. index1: the
+    number of index-1 saddles (0 before the search: then only the basins and max_paths count)."""
+    from ..budget import need_work
+
+    grad, hess = landscape.evaluation_cost()
+    paths = 2 * index1 + max_paths + basin_starts
+    per_step = 7 * grad + (hess + landscape.dim**3) / 4
+    need_work(paths * STEPS_PER_PATH * per_step, f"descents along {paths} paths",
+              "lower --basin-starts or --max-paths, or use a smaller landscape")
 
 
 def _unresolved(nodes, r, paths) -> dict:
@@ -361,7 +382,7 @@ def _route(landscape, critical, nodes, graph, pair, *, scale, hscale, images, bo
     sad = route["saddles"]
     if sad:
         xs = np.array([nodes[s].x for s in sad])
-        lam, vec = descent_mod.tangent_eigen(landscape, xs)
+        _, vec = descent_mod.tangent_eigen(landscape, xs)
         v = np.concatenate([vec[:, :, 0], -vec[:, :, 0]])
         s2 = np.concatenate([xs, xs])
         d = np.full(len(s2), descent_mod.DELTA * scale)

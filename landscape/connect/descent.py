@@ -131,7 +131,7 @@ def plan(landscape, nodes, *, scale: float, max_paths: int | None = None, only=N
     m = landscape.tangent_dim
     xs = np.array([nodes[i].x for i in ids])
     index = np.array([nodes[i].index for i in ids])
-    lam, vec = tangent_eigen(landscape, xs)
+    _, vec = tangent_eigen(landscape, xs)
     from scipy.spatial import cKDTree
 
     centres = np.array([p.x for p in nodes])

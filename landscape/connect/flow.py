@@ -150,7 +150,7 @@ def follow(landscape, x0: np.ndarray, *, sign: float = -1.0, atol: float, captur
     round with the number of paths that stopped in it.
     """
     x = landscape.project(np.array(x0, dtype=float))
-    B, n = x.shape
+    B = x.shape[0]
     status = np.full(B, "unfinished", dtype=object)
     steps = np.zeros(B, dtype=np.int64)
     time = np.zeros(B)

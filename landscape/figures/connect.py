@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import C, CYCLE, KIND_STYLE, drawn, finish, landscape_label, new_axes, theory_line
+from .style import (
+    CYCLE,
+    KIND_STYLE,
+    C,
+    drawn,
+    finish,
+    landscape_label,
+    new_axes,
+    theory_line,
+)
 
 MAX_LABELLED = 40
 """Leaves are labelled with their point ids up to this many minima."""
