@@ -1,6 +1,7 @@
 """landscape: optimisation landscapes, their critical points, and gradient descent near saddles.
 
-The public API. Names are imported lazily (PEP 562 ``__getattr__``): ``import
+The public API (``connect`` is the subpackage ``landscape.connect``: ``from landscape.connect import
+connect``). Names are imported lazily (PEP 562 ``__getattr__``): ``import
 landscape`` costs nothing, and the command line starts without numpy, scipy
 or matplotlib. Figures are in ``landscape.figures``; scenario kinds in
 ``landscape.studies``.
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING
 
 _WHERE = {
     "CriticalPoint": "critical", "CriticalSet": "critical", "Survey": "critical",
-    "find_critical_points": "critical", "survey": "critical",
+    "find_critical_points": "critical", "from_points": "critical", "survey": "critical",
+    "Connection": "connect",
     "Escape": "dynamics", "Trajectory": "dynamics", "escape_step": "dynamics", "first_arrival": "dynamics",
     "iterate": "dynamics", "measure_escape": "dynamics", "quadratic_escape": "dynamics",
     "rate_sweep": "dynamics", "run": "dynamics", "stall_steps": "dynamics",
@@ -53,8 +55,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
         CriticalSet,
         Survey,
         find_critical_points,
+        from_points,
         survey,
     )
+    from .connect import Connection  # noqa: F401
     from .dynamics import (  # noqa: F401
         Escape,
         Trajectory,

@@ -27,6 +27,7 @@ def test_the_python_example_runs_and_prints_what_it_says():
         exec(compile(code, "README.md", "exec"), {})
     lines = out.getvalue().splitlines()
     assert lines[0] == "{'minimum': 6, 'saddle': 7, 'maximum': 2, 'degenerate': 0}"
+    assert "[(1, 2), (0, 2)]" in lines
     assert "degenerate" in lines and float(lines[-1]) == pytest.approx(1 / __import__("math").log(1.1))
 
 

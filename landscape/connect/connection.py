@@ -71,6 +71,7 @@ class Connection:
     skipped: int
     scale: float
     hscale: float
+    capture: float
     basins: dict | None
     route: dict | None
     manifolds: tuple = ()
@@ -113,7 +114,7 @@ class Connection:
                        "stop_reason": sat.stop_reason if sat is not None else "points",
                        "gtol": c.gtol, "merge_tol": c.merge_tol, "zero_tol": c.zero_tol},
             "integrator": {"method": INTEGRATOR, "atol": descent_mod.ATOL * self.scale,
-                           "capture": descent_mod.CAPTURE * self.scale, "stall": descent_mod.STALL * self.scale,
+                           "capture": self.capture, "stall": descent_mod.STALL * self.scale,
                            "delta": descent_mod.DELTA * self.scale, "length_scale": self.scale,
                            "paths": len(paths), "steps": int(paths.steps.sum()),
                            "max_steps": int(paths.steps.max()) if len(paths) else 0},
@@ -132,14 +133,16 @@ def nodes_csv(nodes) -> str:
     return "\n".join(rows) + "\n"
 
 
-def polish(landscape, x: np.ndarray, critical, scale: float):
-    """Newton from each row of x (P, n) to the critical point it is next to: (x, ok)."""
+def polish(landscape, x: np.ndarray, critical, scale: float, capture: float | None = None):
+    """Newton from each row of x (P, n) to the critical point it is next to: (x, ok); its steps
+    at most 10 x the capture length (default descent.CAPTURE of the scale)."""
     from ..newton import newton_solve, quantum_for
 
     if len(x) == 0:
         return x, np.zeros(0, dtype=bool)
     y, _, ok, _ = newton_solve(landscape, x, gtol=critical.gtol, xtol=1e-10 * scale,
-                               max_step=10 * descent_mod.CAPTURE * scale, max_iter=100,
+                               max_step=10 * (descent_mod.CAPTURE * scale if capture is None else capture),
+                               max_iter=100,
                                quantum=quantum_for(scale))
     return y, ok
 
@@ -175,7 +178,7 @@ def classify_new(landscape, critical, y: np.ndarray, start_id: int, found_by: st
             for i in range(len(reps))]
 
 
-def resolve_ends(landscape, critical, nodes: list[Node], x_end, status, scale, found_by):
+def resolve_ends(landscape, critical, nodes: list[Node], x_end, status, scale, found_by, capture=None):
     """Polish the ends of paths that came to rest, match them, add what is new.
 
     Returns (end ids (P,), statuses (P,), nodes extended). A path that stopped on a
@@ -185,7 +188,7 @@ def resolve_ends(landscape, critical, nodes: list[Node], x_end, status, scale, f
     ends = np.full(len(status), -1)
     out = status.astype(object).copy()
     rows = np.flatnonzero(came)
-    y, ok = polish(landscape, x_end[rows], critical, scale)
+    y, ok = polish(landscape, x_end[rows], critical, scale, capture)
     tol = descent_mod.MATCH * critical.merge_tol
     found = match(nodes, y, tol)
     new_rows = np.flatnonzero(ok & (found < 0))
@@ -223,6 +226,7 @@ def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STAR
     hscale = float(np.median(radii)) if radii and np.median(radii) > 0 else 1.0
     euclid = landscape.manifold == "euclidean"
     record = landscape.dim == 2
+    capture = descent_mod.capture_length(np.array([n.x for n in nodes]), scale)
 
     parts, done, budget, skipped, late = [], set(), max_paths, 0, []
     for rnd in range(ROUNDS):  # saddles found by descent are followed in turn
@@ -242,8 +246,9 @@ def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STAR
         tick = progress(label, len(saddle)) if progress and len(saddle) else None
         ran = descent_mod.follow_all(landscape, index, sense, x0, v, scale=scale, hscale=hscale,
                                      zero_tol=critical.zero_tol, box=box if euclid else None,
-                                     record=record, on_round=tick)
-        ends, status, nodes = resolve_ends(landscape, critical, nodes, ran["x"], ran["status"], scale, "descent")
+                                     capture=capture, record=record, on_round=tick)
+        ends, status, nodes = resolve_ends(landscape, critical, nodes, ran["x"], ran["status"], scale, "descent",
+                                           capture)
         parts.append(dict(saddle=saddle, direction=direction, side=side, sense=sense, end=ends, status=status,
                           steps=ran["steps"], x=ran["x"], delta=delta, paths=ran["paths"]))
     join = {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0) for k in
@@ -291,7 +296,7 @@ def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STAR
     basins = None
     if basin_starts:
         basins, nodes = _basins(landscape, critical, nodes, minima, basin_starts, seed, scale, hscale, box,
-                                progress)
+                                capture, progress)
         if len(nodes) > len(value):  # new minima found by the random descents join the tree as leaves
             minima = sorted([n.id for n in nodes if n.kind == "minimum"], key=lambda i: (nodes[i].value, i))
             graph = build_graph(minima, [nodes[i].value for i in minima], edges)
@@ -308,10 +313,10 @@ def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STAR
     if pair is not None:
         route, profile_paths = _route(landscape, critical, nodes, graph, pair, scale=scale, hscale=hscale,
                                       images=images or IMAGES, box=box if euclid else None,
-                                      given=between is not None)
+                                      given=between is not None, capture=capture)
     return Connection(landscape=landscape, critical=critical, nodes=tuple(nodes), paths=paths, graph=graph,
                       unresolved=tuple(unresolved), links=tuple(links), skipped=skipped, scale=scale,
-                      hscale=hscale, basins=basins, route=route, manifolds=manifolds,
+                      hscale=hscale, capture=capture, basins=basins, route=route, manifolds=manifolds,
                       profile_paths=profile_paths)
 
 
@@ -359,7 +364,7 @@ def _default_pair(graph: Graph):
     return low, far
 
 
-def _route(landscape, critical, nodes, graph, pair, *, scale, hscale, images, box, given):
+def _route(landscape, critical, nodes, graph, pair, *, scale, hscale, images, box, given, capture):
     """The minimax path between pair and a climbing-image band along each hop, each checked."""
     from .flow import follow
     from .neb import relax
@@ -389,7 +394,7 @@ def _route(landscape, critical, nodes, graph, pair, *, scale, hscale, images, bo
         starts, d = descent_mod.start_points(landscape, s2, v, np.concatenate([[nodes[s].value for s in sad]] * 2),
                                              d, np.full(len(s2), "descent"))
         flow = follow(landscape, starts, sign=-1.0, atol=descent_mod.ATOL * scale,
-                      capture=descent_mod.CAPTURE * scale, stall=descent_mod.STALL * scale, h0=0.1 / hscale,
+                      capture=capture, stall=descent_mod.STALL * scale, h0=0.1 / hscale,
                       zero_tol=critical.zero_tol, box=box, record=True)
     ftol = 1e-7 * hscale * scale
     for h, s in enumerate(sad):
@@ -400,29 +405,29 @@ def _route(landscape, critical, nodes, graph, pair, *, scale, hscale, images, bo
         mep = np.concatenate([nodes[a].x[None], to_a[::-1], nodes[s].x[None], to_b, nodes[b].x[None]])
         profile_paths[s] = mep
         band = relax(landscape, nodes[a].x, nodes[b].x, ftol=ftol, hscale=hscale, scale=scale, images=images)
-        check = _check_climber(landscape, critical, nodes, band, s, scale, tol)
+        check = _check_climber(landscape, critical, nodes, band, s, scale, tol, capture)
         if not check["matches"]:  # a straight start can settle on another pass: start on the exact path
             band = relax(landscape, nodes[a].x, nodes[b].x, ftol=ftol, hscale=hscale, scale=scale, images=images,
                          init_path=mep)
             band = type(band)(**{**band.__dict__, "init": "descent-path"})
-            check = _check_climber(landscape, critical, nodes, band, s, scale, tol)
+            check = _check_climber(landscape, critical, nodes, band, s, scale, tol, capture)
         hops.append({"minima": [a, b], "saddle": s, "band": band, **check})
     route["hops"] = hops
     route["given"] = given
     return route, profile_paths
 
 
-def _check_climber(landscape, critical, nodes, band, saddle, scale, tol) -> dict:
+def _check_climber(landscape, critical, nodes, band, saddle, scale, tol, capture) -> dict:
     """Polish the band's climbing image by Newton and say which point it is, and how far it was."""
     c = band.x[band.climbing]
-    y, ok = polish(landscape, c[None], critical, scale)
+    y, ok = polish(landscape, c[None], critical, scale, capture)
     found = int(match(nodes, y, tol)[0]) if ok[0] else -1
     return {"climbing_image": c, "distance": float(np.linalg.norm(c - nodes[saddle].x)),
             "polished_to": found if found >= 0 else None,
             "matches": bool(found == saddle), "value_error": float(band.values[band.climbing] - nodes[saddle].value)}
 
 
-def _basins(landscape, critical, nodes, minima, count, seed, scale, hscale, box, progress):
+def _basins(landscape, critical, nodes, minima, count, seed, scale, hscale, box, capture, progress):
     """Descents from ``count`` seeded starts: the share of starts each minimum drains."""
     from ..seeds import child
     from .flow import follow
@@ -430,10 +435,10 @@ def _basins(landscape, critical, nodes, minima, count, seed, scale, hscale, box,
     x0 = landscape.sample_starts(critical.domain, count, child(seed, "basins"))
     tick = progress("measuring basins", count) if progress else None
     flow = follow(landscape, x0, sign=-1.0, atol=descent_mod.ATOL * scale * 100,
-                  capture=descent_mod.CAPTURE * scale, stall=descent_mod.STALL * scale, h0=0.1 / hscale,
+                  capture=capture, stall=descent_mod.STALL * scale, h0=0.1 / hscale,
                   zero_tol=critical.zero_tol, box=box if landscape.manifold == "euclidean" else None,
                   max_steps=5000, on_round=tick)
-    ends, status, nodes = resolve_ends(landscape, critical, nodes, flow.x, flow.status, scale, "descent")
+    ends, status, nodes = resolve_ends(landscape, critical, nodes, flow.x, flow.status, scale, "descent", capture)
     kinds = np.array([nodes[e].kind if e >= 0 else "" for e in ends])
     ends = np.where(kinds == "minimum", ends, -1)
     base = {"starts": count, "atol": descent_mod.ATOL * scale * 100,

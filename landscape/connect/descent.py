@@ -39,7 +39,24 @@ ATOL = 1e-8
 
 CAPTURE = 1e-3
 """A descent hands over to Newton's method once the Newton step to a minimum is shorter than
-this fraction of the length scale (and the Hessian is positive definite there)."""
+this fraction of the length scale (and the Hessian is positive definite there), or than
+CAPTURE_SPACING of the typical distance between critical points, if that is shorter."""
+
+CAPTURE_SPACING = 0.05
+"""... as a fraction of the median distance from a critical point to its nearest neighbour: on a
+rough landscape in a big box (a random field of short correlation length) the box's 1e-3 can
+span a basin's edge."""
+
+
+def capture_length(centres: np.ndarray, scale: float) -> float:
+    """min(CAPTURE x scale, CAPTURE_SPACING x the median nearest-neighbour distance of centres (P, n))."""
+    if len(centres) < 2:
+        return CAPTURE * scale
+    from scipy.spatial import cKDTree
+
+    d, _ = cKDTree(centres).query(centres, k=2)
+    spacing = float(np.median(d[:, 1]))
+    return min(CAPTURE * scale, CAPTURE_SPACING * spacing) if spacing > 0 else CAPTURE * scale
 
 STALL = 1e-6
 """A path has stopped on a critical point when the Newton step is shorter than this fraction (well
@@ -164,7 +181,7 @@ def plan(landscape, nodes, *, scale: float, max_paths: int | None = None, only=N
 
 
 def follow_all(landscape, index, sense, x0, v, *, scale: float, hscale: float, zero_tol: float, box,
-               record: bool = False, on_round=None) -> dict:
+               capture: float | None = None, record: bool = False, on_round=None) -> dict:
     """Integrate every planned path (descents and ascents in two batches): ends, statuses, steps.
 
     index (P,): the index of each path's saddle; v (P, n): its start direction. A descent
@@ -181,7 +198,8 @@ def follow_all(landscape, index, sense, x0, v, *, scale: float, hscale: float, z
         if rows.size == 0:
             continue
         reflect = np.maximum(index[rows] - 1, 0) if name == "descent" else np.zeros(rows.size, dtype=int)
-        flow = follow(landscape, x0[rows], sign=sign, atol=ATOL * scale, capture=CAPTURE * scale,
+        flow = follow(landscape, x0[rows], sign=sign, atol=ATOL * scale,
+                      capture=CAPTURE * scale if capture is None else capture,
                       stall=STALL * scale, h0=0.1 / hscale, zero_tol=zero_tol, box=box, record=record,
                       on_round=on_round, reflect=reflect, track=v[rows],
                       max_steps=np.where(reflect > 0, MAX_REFLECTED_STEPS, MAX_STEPS))

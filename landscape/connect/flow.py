@@ -19,8 +19,9 @@ A path stops when it has reached a critical point, tested every few accepted
 steps from the Hessian H at the current point (tangent coordinates) and the
 Newton step s = -H^{-1} g:
 
-- ``basin``: H is definite with the flow's sign (positive for descent) and
-  |s| <= ``capture`` (a length): the point lies in the quadratic basin of one
+- ``basin``: H is definite with the flow's sign (positive for descent),
+  |s| <= ``capture`` (a length) and the step contracts (|grad f(x + s)| <=
+  CONTRACTION |grad f(x)|): the point lies in the quadratic basin of one
   minimum (maximum for ascent), reached next by Newton's method;
 - ``stalled``: |s| <= ``stall`` (a much smaller length), whatever H's inertia:
   the flow has come to rest on a critical point (a saddle it was exactly
@@ -57,6 +58,11 @@ B4 = np.array([5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 
 E = B5 - B4
 
 INTEGRATOR = "Dormand-Prince 5(4), adaptive step per path"
+
+CONTRACTION = 0.25
+"""The ``basin`` test also asks Newton's step to work: |grad f| at its end at most this fraction of
+|grad f| at the point (quadratic convergence gives far less). A convex shoulder with a small slope
+and no minimum near (a random field's) has a short Newton step too, but its step does not contract."""
 
 STATUSES = ("basin", "stalled", "left-box", "diverged", "unfinished")
 
@@ -126,7 +132,14 @@ def _stopped(landscape, x, g, sign, capture, stall, zero_tol):
         step = np.sqrt(np.sum((coef / np.where(lam == 0, np.inf, lam)) ** 2, axis=-1))
     definite = (sign * lam < -zero_tol).all(axis=-1)  # descent: every lambda > 0
     ok = np.isfinite(step)
-    return ok & definite & (step <= capture), ok & (step <= stall)
+    basin = ok & definite & (step <= capture)
+    rows = np.flatnonzero(basin)
+    if rows.size:  # and Newton's step contracts: |g| at its end at most CONTRACTION of |g| here
+        s = -np.einsum("bnm,bm->bn", V[rows], coef[rows] / lam[rows])
+        s = s if Q is None else np.einsum("bnm,bm->bn", Q[rows], s)
+        g_next = landscape.grad(landscape.retract(x[rows], s))
+        basin[rows] = np.linalg.norm(g_next, axis=-1) <= CONTRACTION * np.linalg.norm(g[rows], axis=-1)
+    return basin, ok & (step <= stall)
 
 
 def follow(landscape, x0: np.ndarray, *, sign: float = -1.0, atol: float, capture: float, stall: float,
