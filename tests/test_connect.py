@@ -301,7 +301,13 @@ def test_the_tree_has_every_minimum_as_a_leaf_isolated_ones_included():
     assert np.allclose(((joins - min(values)) / 0.5) % 1, 0, atol=1e-9) or np.allclose(
         ((joins - min(values)) / 0.5) % 1, 1, atol=1e-9)
     groups = funnels(g, 6)
-    assert groups.shape == (30,) and groups[np.argmin(values)] == 0
+    labels, sizes = np.unique(groups[groups >= 0], return_counts=True)
+    assert groups.shape == (30,) and list(labels) == list(range(len(labels))) and np.all(sizes >= 2)
+    lows = [min(values[k] for k in np.flatnonzero(groups == lab)) for lab in labels]
+    assert lows == sorted(lows)  # funnels numbered by their lowest minimum
+    for lab in labels:  # a funnel is one branch of the tree: its minima lie in one component
+        assert len(set(g.component[groups == lab])) == 1
+    assert list(funnels(build_graph([0, 1, 2], [0.0, -1.0, 2.0], []), 6)) == [1, 0, 2]  # few minima: one each
 
 
 # ---------------------------------------------------------------- the command

@@ -120,40 +120,55 @@ def layout(graph, spacing: float | None = None) -> Layout:
 
 
 def funnels(graph, groups: int = 6) -> np.ndarray:
-    """A group label (M,) per minimum: the funnels, branches of the tree.
+    """A group label (M,) per minimum: the funnels, the branches below one energy; -1 for a minimum
+    in no funnel.
 
-    Starting from the roots (one per component), the join at the top of the branch
-    with the most minima (ties: the higher join) is undone, one at a time, until there
-    are ``groups`` branches or every minimum is its own. Splitting the largest branch
-    first keeps a lone high minimum from taking a colour before the big funnels have
-    theirs. Label 0 is the branch of the lowest minimum, then by each branch's lowest minimum.
+    With at most ``groups`` minima each is its own group. Otherwise the tree is cut at one
+    energy: taking the joins in order of energy, after each the branches of two minima or more
+    are counted, and the cut is placed after the join where that count is largest (at most
+    ``groups``; ties: the higher cut, for bigger funnels). Those branches are the funnels
+    (the ``groups`` largest if there are more); a minimum in none of them, alone below the
+    cut, is labelled -1 and drawn in a neutral colour. Labels 0, 1, ... go to the funnels in
+    the order of their lowest minimum.
     """
     M = len(graph.minima)
-    children = {m.node: (m.left, m.right) for m in graph.merges}
-    roots = [k for k in range(M + len(graph.merges)) if k not in {c for cs in children.values() for c in cs}]
-    values = {m.node: m.value for m in graph.merges}
-    size = {k: 1 for k in range(M)}
-    for m in graph.merges:
-        size[m.node] = size[m.left] + size[m.right]
-    heads = list(roots)
-    while len(heads) < min(groups, M):
-        joins = [h for h in heads if h in children]
-        if not joins:
-            break
-        top = max(joins, key=lambda h: (size[h], values[h], h))
-        heads.remove(top)
-        heads.extend(children[top])
-    leaf_group = np.zeros(M, dtype=int)
-    lows = []
-    for h in heads:
-        stack, leaves = [h], []
-        while stack:
-            k = stack.pop()
-            if k < M:
-                leaves.append(k)
-            else:
-                stack.extend(children[k])
-        lows.append((min(graph.values[k] for k in leaves), min(leaves), leaves))
-    for g, (_, _, leaves) in enumerate(sorted(lows)):
-        leaf_group[leaves] = g
+    if M <= groups:
+        order = sorted(range(M), key=lambda k: (graph.values[k], graph.minima[k]))
+        out = np.zeros(M, dtype=int)
+        out[order] = np.arange(M)
+        return out
+    parent = list(range(M))
+    size = [1] * M
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    leaf_of = {k: k for k in range(M)}  # a tree node -> one of its leaves
+    multi, best, best_at = 0, 0, 0
+    for k, m in enumerate(graph.merges):  # Kruskal's order: by energy
+        a, b = find(leaf_of[m.left]), find(leaf_of[m.right])
+        multi -= (size[a] > 1) + (size[b] > 1)
+        parent[b] = a
+        size[a] += size[b]
+        multi += 1
+        leaf_of[m.node] = a
+        if min(multi, groups) >= best:
+            best, best_at = min(multi, groups), k + 1
+    parent = list(range(M))  # the same joins again, up to the cut
+    leaf_of = {k: k for k in range(M)}
+    for m in graph.merges[:best_at]:
+        a, b = find(leaf_of[m.left]), find(leaf_of[m.right])
+        parent[b] = a
+        leaf_of[m.node] = a
+    roots = np.array([find(k) for k in range(M)])
+    ids, counts = np.unique(roots, return_counts=True)
+    big = sorted((r for r, c in zip(ids, counts) if c > 1), key=lambda r: -counts[list(ids).index(r)])[:groups]
+    lows = sorted((min(graph.values[k] for k in np.flatnonzero(roots == r)), int(r)) for r in big)
+    leaf_group = np.full(M, -1, dtype=int)
+    for g, (_, r) in enumerate(lows):
+        leaf_group[roots == r] = g
     return leaf_group
+

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from .style import (
-    CYCLE,
     KIND_STYLE,
     C,
     drawn,
@@ -19,6 +18,12 @@ from .style import (
     new_axes,
     theory_line,
 )
+
+FUNNEL_COLOURS = (C["blue"], C["vermillion"], C["green"], C["orange"], C["purple"], C["sky"], "#A08C00", "#7F5539")
+"""The funnels' colours (Okabe-Ito, yellow darkened to olive to read as a thin line)."""
+
+LONE = C["grey"]
+"""A minimum in no funnel (split off alone near the top of the tree)."""
 
 MAX_LABELLED = 40
 """Leaves are labelled with their point ids up to this many minima."""
@@ -64,7 +69,7 @@ def disconnectivity_figure(result, ax=None, *, spacing: float | None = None, lab
         names = None
     else:
         names, group = np.unique(np.asarray(labels).astype(str), return_inverse=True)
-    colours = np.array([CYCLE[g % len(CYCLE)] for g in group])
+    colours = np.array([LONE if g < 0 else FUNNEL_COLOURS[g % len(FUNNEL_COLOURS)] for g in group])
     seg_colour = [colours[leaves[0]] if np.all(group[leaves] == group[leaves[0]]) else C["black"]
                   for leaves in lay.segment_leaves]
     ax.add_collection(LineCollection(lay.segments, colors=seg_colour, linewidths=1.2, zorder=2))
@@ -93,7 +98,8 @@ def disconnectivity_figure(result, ax=None, *, spacing: float | None = None, lab
     if names is not None:
         from matplotlib.lines import Line2D
 
-        handles = [Line2D([], [], color=CYCLE[g % len(CYCLE)], lw=2, label=str(n)) for g, n in enumerate(names)]
+        handles = [Line2D([], [], color=FUNNEL_COLOURS[g % len(FUNNEL_COLOURS)], lw=2, label=str(n))
+                   for g, n in enumerate(names)]
         ax.legend(handles=handles, fontsize=8, loc="upper right")
     if basins is not None:
         note += "; dot area = share of random descents"
@@ -114,6 +120,8 @@ def paths_figure(result, ax=None):
     """2-D: the contour plot with every critical point, each index-1 saddle's descents (its
     unstable manifold, solid) and ascents (its stable manifold, dashed): the separatrices
     between basins; and the relaxed bands with their climbing images."""
+    import matplotlib.patheffects as pe
+
     from .style import contour
 
     conn = _connection(result)
@@ -121,7 +129,8 @@ def paths_figure(result, ax=None):
     if conn.landscape.dim != 2:
         ax.text(0.5, 0.5, "paths are drawn for 2-D landscapes", ha="center", transform=ax.transAxes)
         return fig
-    contour(conn.landscape, conn.critical.domain, ax=ax)
+    view = _view(conn)
+    contour(conn.landscape, view, ax=ax)
     first = {"descent": True, "ascent": True}
     for _, sense, _, path in conn.manifolds:
         label = None
@@ -129,8 +138,9 @@ def paths_figure(result, ax=None):
             label = "descent from a saddle (unstable manifold)" if sense == "descent" else \
                 "ascent from a saddle (stable manifold: separatrix)"
             first[sense] = False
+        edge = [pe.Stroke(linewidth=2.6, foreground=C["black"]), pe.Normal()] if sense == "descent" else None
         ax.plot(path[:, 0], path[:, 1], color="white" if sense == "descent" else C["black"],
-                ls="-" if sense == "descent" else (0, (4, 2)), lw=1.6, zorder=3, label=label)
+                ls="-" if sense == "descent" else (0, (4, 2)), lw=1.6, zorder=3, label=label, path_effects=edge)
     route = conn.route
     if route:
         for h, hop in enumerate(route["hops"]):
@@ -146,12 +156,24 @@ def paths_figure(result, ax=None):
     for n in conn.nodes:
         ax.annotate(str(n.id), n.x, xytext=(5, 5), textcoords="offset points", fontsize=8, color="white",
                     zorder=8)
-    (x0, x1), (y0, y1) = conn.critical.domain
+    (x0, x1), (y0, y1) = view
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.legend(fontsize=7, loc="upper right")
     ax.set_title(_title(conn, "paths from the saddles, and the minimum-energy path"), fontsize=10)
     return fig
+
+
+def _view(conn) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The region drawn: the critical points' bounding box with a margin of a quarter of its size
+    (at least a twentieth of the search box), inside the search box. A big box (a random field's)
+    would otherwise shrink every point into its middle."""
+    box = np.asarray(conn.critical.domain, dtype=float)
+    pts = np.array([n.x for n in conn.nodes])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = np.maximum(0.25 * (hi - lo), 0.05 * (box[:, 1] - box[:, 0]))
+    lo, hi = np.maximum(lo - pad, box[:, 0]), np.minimum(hi + pad, box[:, 1])
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
 def _arc(path: np.ndarray) -> np.ndarray:
@@ -257,7 +279,7 @@ def basins_figure(result, ax=None):
     x = np.array([value[m] for m in ids])
     y = np.asarray(basins["fraction"], dtype=float)
     lo, hi = np.asarray(basins["low"], dtype=float), np.asarray(basins["high"], dtype=float)
-    colours = [CYCLE[group.get(m, 0) % len(CYCLE)] for m in ids]
+    colours = [LONE if group.get(m, -1) < 0 else FUNNEL_COLOURS[group[m] % len(FUNNEL_COLOURS)] for m in ids]
     ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="none", ecolor=C["grey"], lw=1, zorder=2)
     ax.scatter(x, y, c=colours, s=36, edgecolor="black", linewidth=0.5, zorder=3)
     if len(ids) <= MAX_LABELLED:
