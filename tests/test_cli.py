@@ -31,8 +31,8 @@ def test_list_names_every_builtin_scenario():
     assert result.exit_code == 0
     names = [line.split()[0] for line in result.output.splitlines()]
     # the shipped scenarios, plus the example study's that tests/conftest.py registers
-    assert names == ["dead-relu", "dropout-noise", "example-walk", "linear-net", "lr-stability", "mlp-xor", "saddle-2d",
-                     "saddle-chain", "saddle-escape"]
+    assert names == ["dead-relu", "dropout-noise", "example-walk", "linear-net", "lr-stability", "mlp-xor",
+                     "muller-brown-paths", "pspin-tree", "saddle-2d", "saddle-chain", "saddle-escape"]
     families = invoke("list", "--families").output
     assert "saddle-2d" in families and "muller-brown" in families and "mlp" in families
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from landscape.cli import cli
 
-COMMANDS = ["list", "run", "critical", "count-critical", "inspect", "report"]
+COMMANDS = ["list", "run", "critical", "count-critical", "connect", "inspect", "report"]
 
 
 def invoke(*args, **kw):

@@ -182,7 +182,7 @@ CLAIMS = {
                                          lambda r, cwd: [e["minima"] for e in _json(r)["edges"]] == [[1, 2], [0, 2]]),
     "landscape run pspin-tree": (["run", "pspin-tree", "--json", "-q", "--out", "o"],
                                  lambda r, cwd: (_json(r)["counts"]["minima"], _json(r)["counts"]["minima_found_by_descent"])
-                                 == (32, 24)),
+                                 == (32, 30)),
     "landscape count-critical --dim 1000 --model goe":
         (None, lambda r, cwd: r.exit_code == 2 and "hours" in r.stderr and "--force" in r.stderr),
 }
