@@ -140,8 +140,8 @@ def test_the_readme_numbers_of_the_connected_landscapes_are_the_gallerys():
     assert barriers == {-40.66: [106.03, 40.10], -72.25: [35.92, 8.52]}
     ps = json.loads((GALLERY / "pspin-tree" / "results.json").read_text())
     c = ps["counts"]
-    assert (c["minima"], c["index1_saddles"], c["edges"], c["components"]) == (32, 128, 128, 1)
-    assert ps["search"]["starts"] == 4096 and ps["search"]["by_index"][0] == 2
-    assert c["minima_found_by_descent"] == 30 and ps["basins"]["starts"] == 1024
+    assert (c["minima"], c["index1_saddles"], c["edges"], c["components"]) == (32, 94, 94, 1)
+    assert ps["search"]["starts"] == 2048 and ps["search"]["by_index"][0] == 2
+    assert c["minima_found_by_descent"] == 30 and ps["basins"]["starts"] == 512
     lowest = min((n for n in ps["nodes"] if n["kind"] == "minimum"), key=lambda n: n["value"])
     assert lowest["found_by"] == "descent"  # "the lowest among them"

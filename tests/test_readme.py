@@ -180,7 +180,7 @@ CLAIMS = {
         (None, lambda r, cwd: "given as points" in r.stdout and "6 minima; 7 of 7 index-1 saddles" in r.stdout),
     "landscape run muller-brown-paths": (["run", "muller-brown-paths", "--json", "-q", "--out", "o"],
                                          lambda r, cwd: [e["minima"] for e in _json(r)["edges"]] == [[1, 2], [0, 2]]),
-    "landscape run pspin-tree": (["run", "pspin-tree", "--json", "-q", "--out", "o"],
+    "landscape run pspin-tree": (["run", "pspin-tree", "--json", "-q", "--out", "o", "--jobs", "2"],
                                  lambda r, cwd: (_json(r)["counts"]["minima"], _json(r)["counts"]["minima_found_by_descent"])
                                  == (32, 30)),
     "landscape count-critical --dim 1000 --model goe":
