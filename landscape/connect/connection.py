@@ -295,8 +295,8 @@ def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STAR
 
     basins = None
     if basin_starts:
-        basins, nodes = _basins(landscape, critical, nodes, minima, basin_starts, seed, scale, hscale, box,
-                                capture, progress)
+        basins, nodes = _basins(landscape, critical, nodes, basin_starts, seed, scale, hscale, box, capture,
+                                progress)
         if len(nodes) > len(value):  # new minima found by the random descents join the tree as leaves
             minima = sorted([n.id for n in nodes if n.kind == "minimum"], key=lambda i: (nodes[i].value, i))
             graph = build_graph(minima, [nodes[i].value for i in minima], edges)
@@ -427,7 +427,7 @@ def _check_climber(landscape, critical, nodes, band, saddle, scale, tol, capture
             "matches": bool(found == saddle), "value_error": float(band.values[band.climbing] - nodes[saddle].value)}
 
 
-def _basins(landscape, critical, nodes, minima, count, seed, scale, hscale, box, capture, progress):
+def _basins(landscape, critical, nodes, count, seed, scale, hscale, box, capture, progress):
     """Descents from ``count`` seeded starts: the share of starts each minimum drains."""
     from ..seeds import child
     from .flow import follow
