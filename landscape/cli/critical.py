@@ -9,12 +9,7 @@ from . import options as opt
 
 
 @click.command("critical", short_help="Find and classify every critical point.")
-@click.argument("family", metavar="FAMILY", type=opt.FAMILY, required=False)
-@opt.expr_options
-@click.option("--dim", "-n", type=int, default=None, help="The dimension N (families with a dim).")
-@opt.param_option
-@click.option("--terms", "terms_file", default=None, type=click.Path(dir_okay=False),
-              help='polynomial: a JSON file {"terms": [[[e1, ..., eN], coefficient], ...]}.')
+@opt.landscape_options
 @click.option("--domain", default=None, metavar="xmin:xmax,ymin:ymax",
               help="Search box (default: the family's, which holds every critical point when the "
                    "landscape is coercive).")

@@ -76,6 +76,22 @@ jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1
                                 "cores); the results are the same for any number.")
 
 
+def landscape_options(f):
+    """FAMILY (optional: --expr gives a formula instead), --expr/--vars, --dim, -p KEY=VALUE and
+    --terms: the landscape options `critical` and `connect` share."""
+    decorators = [
+        click.argument("family", metavar="FAMILY", type=FAMILY, required=False),
+        expr_options,
+        click.option("--dim", "-n", type=int, default=None, help="The dimension N (families with a dim)."),
+        param_option,
+        click.option("--terms", "terms_file", default=None, type=click.Path(dir_okay=False),
+                     help='polynomial: a JSON file {"terms": [[[e1, ..., eN], coefficient], ...]}.'),
+    ]
+    for decorate in reversed(decorators):
+        f = decorate(f)
+    return f
+
+
 def expr_options(f):
     """--expr FORMULA and --vars NAMES: a landscape typed as a formula (the expression family)."""
     f = click.option("--vars", "variables", default=None, metavar="x,y,...",
