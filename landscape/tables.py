@@ -321,7 +321,8 @@ def connect_tables(data: dict, markdown: bool = False, rows: int = 20) -> list[s
     by_id = {n["id"]: n for n in nodes}
     origin = (f"from {s['starts']} starts (stopped: {s['stop_reason']})" if s["starts"] else "given as points")
     lines.append(f"{s['found']} critical points {origin}, by index {s['by_index']}.")
-    lines.append(f"{c['minima']} minima; {c['edges']} of {c['index1_saddles']} index-1 saddles join two of them; "
+    lines.append(f"{c['minima']} {'minimum' if c['minima'] == 1 else 'minima'}; {c['edges']} of "
+                 f"{c['index1_saddles']} index-1 saddle{'' if c['index1_saddles'] == 1 else 's'} join two of them; "
                  f"{c['components']} component{'s' if c['components'] != 1 else ''}"
                  + (f"; {c['found_by_descent']} critical points found by descent, {c['minima_found_by_descent']} of "
                     "them minima (the search missed them)" if c["found_by_descent"] else "")
