@@ -144,7 +144,7 @@ def _stopped(landscape, x, g, sign, capture, stall, zero_tol):
 
 def follow(landscape, x0: np.ndarray, *, sign: float = -1.0, atol: float, capture: float, stall: float,
            h0: float, zero_tol: float = 0.0, box: np.ndarray | None = None, max_steps=20000,
-           check_every: int = 4, record: bool = False, on_round=None, reflect=None, track=None) -> Flow:
+           check_every: int = 8, record: bool = False, on_round=None, reflect=None, track=None) -> Flow:
     """Integrate dx/dt = sign * grad f from each row of x0 until it stops (module docstring).
 
     reflect (B,) ints and track (B, n): the saddle-to-saddle flow of ``descent``. On a row
