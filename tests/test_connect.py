@@ -353,6 +353,9 @@ def test_connect_reads_the_points_of_a_critical_run(tmp_path):
     (["muller-brown", "--between", "0,3"], "is a saddle, not a minimum"),
     (["muller-brown", "--between", "0,99"], "does not exist"),
     (["muller-brown", "--spacing", "-1"], "positive energy step"),
+    (["muller-brown", "--spacing", "inf"], "positive energy step"),
+    (["muller-brown", "--images", "2"], "--images"),
+    (["--expr", "abs(x) + y^2", "--domain", "-1:1,-1:1"], "not smooth"),
     (["pspin", "--dim", "4", "--domain", "-1:1,-1:1,-1:1,-1:1"], "does not apply"),
 ])
 def test_connect_refuses_bad_input_in_one_line(tmp_path, args, message):

@@ -60,7 +60,7 @@ def command(family, expr, variables, dim, params, terms_file, domain, between, p
     if family == "expression" and box is not None:
         settings.setdefault("box", [list(iv) for iv in box])
     pair = parse_between(between) if between is not None else None
-    if spacing is not None and not spacing > 0:
+    if spacing is not None and not 0 < spacing < float("inf"):
         raise LandscapeError(f"--spacing must be a positive energy step, got {spacing}")
     land = build_for_search(family, dim, settings, terms_file)
     if box is not None and land.manifold != "euclidean":
