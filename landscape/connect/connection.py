@@ -166,7 +166,7 @@ def classify_new(landscape, critical, y: np.ndarray, start_id: int, found_by: st
     if len(y) == 0:
         return []
     labels = merge(y, critical.merge_tol)
-    first = np.array([np.flatnonzero(labels == u)[0] for u in np.unique(labels)])  # few new points
+    _, first = np.unique(labels, return_index=True)  # the first row of each merged cluster
     reps = y[first]
     vals = landscape.value(reps)
     order = np.lexsort(tuple(np.round(reps.T[::-1] / critical.merge_tol)) + (vals,))

@@ -79,9 +79,8 @@ def check(scenario, landscapes) -> None:
     land = landscapes[0]
     require(getattr(land, "activation", "tanh") != "relu",
             f"{scenario.source}: [landscape] activation: descents and Newton need a smooth landscape; use tanh")
-    if scenario.settings.box and land.manifold != "euclidean":
-        raise_box = f"{scenario.source}: [connect] box: {land.name} lives on a {land.manifold}; leave box out"
-        require(False, raise_box)
+    require(not (scenario.settings.box and land.manifold != "euclidean"),
+            f"{scenario.source}: [connect] box: {land.name} lives on a {land.manifold}; leave box out")
     check_search_budget(land, scenario.settings.starts)
 
 
