@@ -2,7 +2,7 @@
 
 Batches of starts run the batched damped Newton solver (newton.py) on
 grad f = 0, which finds critical points of every index. Converged points are
-merged with a KD-tree within a distance tolerance, joined with their images
+merged within a distance tolerance (neighbours.py), joined with their images
 under the landscape's symmetries, and classified by the spectrum module.
 Completeness is measured, not hoped for: after each batch the total is
 estimated from how often each point was re-found (Chao1), the search stops
@@ -135,17 +135,16 @@ def check_domain(domain, dim: int) -> tuple[tuple[float, float], ...]:
 
 
 def merge(x: np.ndarray, tol: float) -> np.ndarray:
-    """Cluster labels (B,) joining points closer than tol (grid cells, KD-tree, connected components).
+    """Cluster labels (B,) joining points closer than tol (grid cells, neighbour pairs, components).
 
     Thousands of starts converge to each point, so the points are first binned
     in cells of diameter tol/2 (np.unique on the cell keys); only one point per
-    cell goes to the KD-tree, whose pairs within tol join cells into clusters.
-    The work and memory grow with the number of distinct cells, not with the
-    square of the starts per point.
+    cell is compared with the others (``neighbours.pairs_within``), and pairs
+    within tol join cells into clusters numbered by their first cell. The work
+    and memory grow with the number of distinct cells, not with the square of
+    the starts per point.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
+    from .neighbours import components, pairs_within
 
     if len(x) == 0:
         return np.zeros(0, dtype=int)
@@ -153,15 +152,13 @@ def merge(x: np.ndarray, tol: float) -> np.ndarray:
     _, first, inverse = np.unique(np.floor(x / cell).astype(np.int64), axis=0, return_index=True,
                                   return_inverse=True)
     reps = x[first]
-    pairs = cKDTree(reps).query_pairs(tol, output_type="ndarray")
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(reps), len(reps)))
-    return connected_components(graph, directed=False)[1][inverse.ravel()]
+    return components(len(reps), pairs_within(reps, tol))[inverse.ravel()]
 
 
 class _Pool:
     """The distinct points found so far, their hits and their symmetry orbits.
 
-    New points are matched to the known ones by a KD-tree query within ``tol``;
+    New points are matched to the nearest known one within ``tol``;
     the unmatched are merged among themselves, and each new point's images
     under the landscape's symmetries join the pool (with no hits of their own)
     in the same orbit. Completeness is estimated over orbits, from hits.
@@ -176,13 +173,10 @@ class _Pool:
         self.orbit = np.zeros(0, dtype=int)
 
     def _match(self, y: np.ndarray) -> np.ndarray:
-        """Index of the known point within tol of each row of y, or -1."""
-        from scipy.spatial import cKDTree
+        """Index of the nearest known point within tol of each row of y, or -1."""
+        from .neighbours import nearest_within
 
-        if len(self.x) == 0 or len(y) == 0:
-            return np.full(len(y), -1)
-        d, j = cKDTree(self.x).query(y, distance_upper_bound=self.tol)
-        return np.where(d <= self.tol, j, -1)
+        return nearest_within(self.x, y, self.tol)
 
     def _append(self, x, gnorm, orbit):
         n_neg, kind, _ = classify_eigenvalues(np.linalg.eigvalsh(self.landscape.hess(x)),

@@ -111,11 +111,10 @@ class Landscape:
 
     def sample_starts(self, domain, count: int, seed) -> np.ndarray:
         """count search starts: scrambled Sobol points in the box ``domain``, seeded."""
-        from scipy.stats import qmc
+        from ..sobol import sobol
 
         box = np.asarray(domain)
-        sampler = qmc.Sobol(d=len(box), scramble=True, seed=np.random.default_rng(seed))
-        u = sampler.random_base2(int(np.ceil(np.log2(max(count, 1)))))[:count]
+        u = sobol(len(box), int(np.ceil(np.log2(max(count, 1)))), seed)[:count]
         return box[:, 0] + u * (box[:, 1] - box[:, 0])
 
     @property

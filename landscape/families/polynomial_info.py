@@ -126,8 +126,8 @@ def coercive(terms, n: int) -> bool | None:
 
 
 def _directions(n: int) -> np.ndarray:
-    from scipy.stats import qmc
+    from ..sobol import sobol
 
-    u = qmc.Sobol(d=n, scramble=True, seed=np.random.default_rng(0)).random_base2(10)
+    u = sobol(n, 10, 0)
     v = 2.0 * u - 1.0
     return v / np.linalg.norm(v, axis=1, keepdims=True)

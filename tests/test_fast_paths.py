@@ -1,0 +1,87 @@
+"""The numpy-only replacements on the search's path give exactly what SciPy gives.
+
+``landscape.sobol`` stands in for ``scipy.stats.qmc.Sobol`` and
+``landscape.neighbours`` for ``scipy.spatial.cKDTree`` plus
+``scipy.sparse.csgraph.connected_components``, so that a small search does
+not pay for importing them (issue 18). Equality here is exact, bit for bit.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from landscape.neighbours import components, nearest_within, pairs_within
+from landscape.sobol import direction_numbers, sobol
+
+
+@pytest.mark.parametrize("d, m, seed", [(1, 3, 0), (2, 10, 0), (5, 10, 7), (27, 9, [0, 3]), (100, 5, 11)])
+def test_sobol_equals_scipy_bit_for_bit(d, m, seed):
+    from scipy.stats import qmc
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ref = qmc.Sobol(d=d, scramble=True, rng=np.random.default_rng(seed)).random_base2(m)
+        except TypeError:  # SciPy before 1.15 calls it seed
+            ref = qmc.Sobol(d=d, scramble=True, seed=np.random.default_rng(seed)).random_base2(m)
+    assert np.array_equal(sobol(d, m, seed), ref)
+
+
+def test_sobol_direction_numbers_are_scipys():
+    from scipy.stats._sobol import _initialize_v
+
+    ref = np.zeros((40, 30), dtype=np.uint32)
+    _initialize_v(ref, dim=40, bits=30)
+    assert np.array_equal(direction_numbers(40), ref)
+
+
+def test_sobol_is_a_net():
+    """Each coordinate of 2^m scrambled Sobol points (a (0, m, 1)-net) hits every interval of width 2^-m once."""
+    u = sobol(6, 8, 3)
+    for j in range(6):
+        assert np.array_equal(np.sort(np.floor(u[:, j] * 256)), np.arange(256))
+
+
+def _clouds():
+    rng = np.random.default_rng(1)
+    for n in (1, 2, 5, 27):
+        centres = rng.uniform(-1, 1, (150, n))
+        x = centres[rng.integers(0, 150, 3000)] + 1e-4 * rng.standard_normal((3000, n))
+        yield n, centres, x, 3e-4 * np.sqrt(n)
+
+
+def test_neighbours_equal_kdtree():
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    for n, centres, x, tol in _clouds():
+        ref = cKDTree(x).query_pairs(tol, output_type="ndarray")
+        got = pairs_within(x, tol)
+        assert set(map(tuple, np.sort(ref, axis=1))) == set(map(tuple, got)), n
+        graph = coo_matrix((np.ones(len(ref)), (ref[:, 0], ref[:, 1])), shape=(len(x), len(x)))
+        assert np.array_equal(components(len(x), got), connected_components(graph, directed=False)[1])
+        y = centres + 2e-4 * np.random.default_rng(n).standard_normal(centres.shape)
+        d, j = cKDTree(x).query(y, distance_upper_bound=tol)
+        assert np.array_equal(nearest_within(x, y, tol), np.where(d <= tol, j, -1))
+
+
+def test_components_of_a_chain_and_isolated_nodes():
+    pairs = np.array([[5, 6], [4, 5], [0, 2]])
+    assert components(7, pairs).tolist() == [0, 1, 0, 2, 3, 3, 3]
+    assert components(3, np.zeros((0, 2), dtype=int)).tolist() == [0, 1, 2]
+
+
+def test_search_imports_no_scipy():
+    """A polynomial search through the command line never imports SciPy (its import is most of a second)."""
+    code = ("import sys; sys.argv = ['landscape', 'critical', 'polynomial', '-n', '3', '-q']\n"
+            "from landscape.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'matplotlib', 'sympy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
