@@ -47,7 +47,9 @@ class CriticalSet:
     ``manifolds`` groups the degenerate points that lie on manifolds of critical
     points (``manifolds.Manifold``); when there are any, the critical set is
     infinite and ``estimated_total`` (Chao1) is None. ``newton_steps`` is the
-    work spent (Newton iterations summed over starts).
+    work spent (Newton iterations summed over starts). ``neighbour_starts`` and
+    ``found_by_neighbours``: the starts next to found points that a search which
+    ended incomplete spent (``_neighbour_phase``), and the points they added.
     """
 
     points: tuple[CriticalPoint, ...]
@@ -66,6 +68,8 @@ class CriticalSet:
     max_newton_steps: int | None = None
     max_seconds: float | None = None
     manifolds: tuple = ()
+    neighbour_starts: int = 0
+    found_by_neighbours: int = 0
     counts: dict = field(init=False)
     by_index: list = field(init=False)
     morse: MorseCheck = field(init=False)
@@ -104,6 +108,7 @@ class CriticalSet:
                 "manifolds": [m.to_dict() for m in self.manifolds],
                 "newton_steps": self.newton_steps, "max_newton_steps": self.max_newton_steps,
                 "max_seconds": self.max_seconds,
+                "neighbour_starts": self.neighbour_starts, "found_by_neighbours": self.found_by_neighbours,
                 "morse": self.morse.to_dict(),
                 "saturation": self.saturation.to_dict() if self.saturation else None,
                 "critical_points": [p.to_dict() for p in self.points]}
@@ -187,8 +192,11 @@ class _Pool:
         self.hits = np.concatenate([self.hits, np.zeros(len(x), dtype=int)])
         self.orbit = np.concatenate([self.orbit, orbit])
 
-    def add(self, x: np.ndarray, gnorm: np.ndarray) -> np.ndarray:
-        """Record converged points x (B, n) in start order; returns new points credited to each."""
+    def add(self, x: np.ndarray, gnorm: np.ndarray, count_hits: bool = True) -> np.ndarray:
+        """Record converged points x (B, n) in start order; returns new points credited to each.
+
+        ``count_hits=False`` for starts that were not drawn at random (the neighbour
+        phase): their finds must not enter the re-find counts Chao1 reads."""
         labels = self._match(x)
         credit = np.zeros(len(x), dtype=int)
         fresh = np.flatnonzero(labels < 0)
@@ -206,7 +214,8 @@ class _Pool:
             earliest = np.full(n_new, len(x))
             np.minimum.at(earliest, rank[sub], fresh)
             credit[earliest] += 1 + self._add_images(np.arange(base, base + n_new))
-        np.add.at(self.hits, labels, 1)
+        if count_hits:
+            np.add.at(self.hits, labels, 1)
         return credit
 
     def _add_images(self, new: np.ndarray) -> np.ndarray:
@@ -402,7 +411,7 @@ def _solve(args):
 def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int = 0,
                          rtol: float = RTOL, batch: int | None = None, jobs: int = 1,
                          max_newton_steps: int | None = None, max_seconds: float | None = None,
-                         progress=None) -> CriticalSet:
+                         progress=None, neighbours: bool = True) -> CriticalSet:
     """All critical points of ``landscape`` in ``domain``, with evidence of completeness.
 
     Up to ``starts`` starts (landscape.sample_starts: scrambled Sobol in the box,
@@ -413,7 +422,10 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     from how often each was re-found); the search stops early once a batch finds
     nothing new, the estimate equals the count and the Morse sum (where the
     topology fixes it) is met; a Morse sum not yet met means points are missing,
-    so it goes on.
+    so it goes on. A search that spends its starts or its Newton steps without
+    meeting those tests then starts next to the points it found
+    (``_neighbour_phase``; ``neighbours=False`` skips it), which adds points
+    and no hits.
 
     Each batch is solved in chunks of ``solve_chunk`` starts, on ``jobs``
     processes: the result is the same for any ``jobs``. Two budgets stop a search
@@ -525,6 +537,13 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
                     and pool.morse_ok(landscape.euler_characteristic)):
                 stop = "stable"
                 break
+        near = (0, 0, 0)
+        if (neighbours and stop in ("budget", "newton-steps") and landscape.manifold == "euclidean"
+                and len(pool.x) > 1
+                and not (round(est) == len(pool.x) and pool.morse_ok(landscape.euler_characteristic))):
+            near = _neighbour_phase(landscape, pool, executor, chunk, gtol, diag, quantum, box, slack,
+                                    int(NEIGHBOUR_SHARE * max_newton_steps))
+            steps += near[2]
         finished = True
     finally:
         if executor:  # on an error, a signal or a budget stop, the queued chunks are dropped
@@ -542,13 +561,105 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     # a continuum has no count, and Chao1 needs re-found points: nothing found, nothing to estimate
     known = not manifolds and len(pool.x) > 0
     total, ci = (rows[-1][2], (rows[-1][3], rows[-1][4])) if known else (None, (None, None))
+    if known and near[1]:  # the estimate read the random starts alone; it is at least the count
+        total, ci = max(total, len(pool.x)), (max(ci[0], len(pool.x)), max(ci[1], len(pool.x)))
     return CriticalSet(points=found, domain=domain, starts=used,
                        converged=int(sum(r[5] for r in rows)), gtol=gtol, merge_tol=pool.tol,
                        zero_rtol=rtol, zero_tol=rtol * hscale, saturation=saturation,
                        estimated_total=total, estimated_total_ci=ci,
                        morse_expected=landscape.euler_characteristic, newton_steps=steps,
                        max_newton_steps=max_newton_steps, max_seconds=max_seconds,
-                       manifolds=tuple(manifolds))
+                       manifolds=tuple(manifolds), neighbour_starts=near[0],
+                       found_by_neighbours=near[1])
+
+
+NEIGHBOUR_ROUNDS = 8
+"""Rounds of the neighbour phase: each starts next to the points the previous one added."""
+NEIGHBOUR_SHARE = 0.5
+"""Newton steps the neighbour phase may spend, as a share of the search's own bound."""
+NEIGHBOUR_REACH = (0.75, 1.5)
+"""How far from a found point its neighbour starts lie, in median nearest-neighbour distances (both)."""
+
+
+GAP = 1e-6
+"""An eigenvector is a neighbour direction when its eigenvalue is this far (relative to the
+spectral radius) from the others: then rounding moves it by ~1e-16 / GAP, far below the grid."""
+
+
+def _neighbour_directions(H: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(centres (D, n), unit directions (D, n)) for points x (F, n) with Hessians H (F, n, n).
+
+    Each point's coordinate axes, and those eigenvectors of its Hessian whose
+    eigenvalue is separated from the others by GAP x the spectral radius, with
+    canonical signs (largest component positive). Within a cluster of nearly
+    equal eigenvalues (a symmetry makes them equal) the eigenvectors are any
+    basis of their space, chosen by the rounding; the axes stand in for them, so
+    the directions, like every start, are the same on every machine.
+    """
+    F, n = x.shape
+    lam, V = np.linalg.eigh(H)
+    radius = np.abs(lam).max(-1, keepdims=True)
+    step = np.diff(lam, axis=-1)
+    gap = np.minimum(np.concatenate([np.full((F, 1), np.inf), step], -1),
+                     np.concatenate([step, np.full((F, 1), np.inf)], -1))
+    simple = gap > GAP * np.maximum(radius, 1e-300)  # (F, n)
+    vecs = np.swapaxes(V, -1, -2)  # rows v_i (F, n, n)
+    lead = np.take_along_axis(vecs, np.abs(vecs).argmax(-1)[..., None], -1)
+    vecs = vecs * np.where(lead < 0, -1.0, 1.0)
+    owner, which = np.nonzero(simple)
+    centres = np.concatenate([np.repeat(x, n, axis=0), x[owner]])
+    dirs = np.concatenate([np.tile(np.eye(n), (F, 1)), vecs[owner, which]])
+    return centres, dirs
+
+
+def _neighbour_phase(landscape, pool: _Pool, executor, chunk: int, gtol: float, diag: float, quantum: float,
+                     box: np.ndarray, slack: np.ndarray, max_steps: int) -> tuple[int, int, int]:
+    """Starts next to the points found, for a search whose random starts ended incomplete.
+
+    Random starts find the points with large basins again and again and the
+    small ones rarely; but critical points come in a network (each saddle
+    between the points its descent and ascent directions lead to), so a
+    missing point is usually near a found one along one of its Hessian's
+    eigenvectors. Each round starts Newton at x +- d v_i for every point x the
+    previous round added (the first: every point found) and every direction v_i
+    of ``_neighbour_directions`` (its axes and its Hessian's well-separated
+    eigenvectors), with d each of NEIGHBOUR_REACH x the median distance
+    from a found point to its nearest other; it stops when a round adds
+    nothing, after NEIGHBOUR_ROUNDS rounds, or at ``max_steps`` Newton steps.
+    Both signs of each direction are used; the starts are rounded to the
+    search's grid like random ones.
+    Finds add points but no hits (Chao1 reads the random starts alone).
+    Returns (starts used, points added, Newton steps).
+    """
+    from scipy.spatial import cKDTree
+
+    d_nn, _ = cKDTree(pool.x).query(pool.x, k=2)
+    reach = np.array(NEIGHBOUR_REACH) * float(np.median(d_nn[:, 1]))
+    signed = np.concatenate([reach, -reach])
+    front = np.arange(len(pool.x))
+    used = added = steps = 0
+    for _ in range(NEIGHBOUR_ROUNDS):
+        if front.size == 0 or steps >= max_steps or not reach.min() > 0:
+            break
+        centres, dirs = _neighbour_directions(landscape.hess(pool.x[front]), pool.x[front])
+        x0 = (centres[:, None, :] + signed[None, :, None] * dirs[:, None, :]).reshape(-1, pool.x.shape[1])
+        tasks = [(landscape, x0[i:i + chunk], gtol, 1e-10 * diag, 0.25 * diag, quantum, box, None)
+                 for i in range(0, len(x0), chunk)]
+        parts = []
+        for part in (executor.map(_solve, tasks) if executor else map(_solve, tasks)):
+            parts.append(part)
+            steps += int(part[3].sum())
+            if steps >= max_steps:
+                break
+        x, gnorm, ok, _ = (np.concatenate(a) for a in zip(*parts))
+        used += len(x)
+        inside = np.all((x >= box[:, 0] - slack) & (x <= box[:, 1] + slack), axis=-1)
+        keep = np.flatnonzero(ok & inside)
+        before = len(pool.x)
+        pool.add(x[keep], gnorm[keep], count_hits=False)
+        front = np.arange(before, len(pool.x))
+        added += len(front)
+    return used, added, steps
 
 
 def _classify(landscape, pool: _Pool, rtol: float, hscale: float) -> tuple[CriticalPoint, ...]:

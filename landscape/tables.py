@@ -79,6 +79,10 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
              total_line(data),
              ", ".join(f"{c} {k if c == 1 else plural(k)}" for k, c in data["counts"].items() if c) + ".",
              morse_line(data["morse"])]
+    if data.get("neighbour_starts"):
+        lines.insert(3, f"The random starts ended incomplete, so {data['neighbour_starts']} more started next to "
+                        f"the points found (along each Hessian eigenvector) and found "
+                        f"{data['found_by_neighbours']} more.")
     if data.get("count_bound") is not None:
         lines.append(f"At most {data['count_bound']} exist (complex solutions: "
                      + ("2 x Cartwright-Sturmfels eigenvector classes" if data["manifold"] == "sphere"

@@ -74,15 +74,22 @@ class RandomField(Landscape):
         return ((-3.0 * self.length, 3.0 * self.length),) * self.dim
 
     def sample_starts(self, domain, count: int, seed) -> np.ndarray:
-        """Sobol starts where critical points are: |x_j| = |d_j phi| / mu, and d_j phi is
-        N(0, sigma_j^2) with sigma_j^2 = sum_m w_mj^2 / M, so the starts fill the box
-        |x_j| <= 4.5 sigma_j / mu (within ``domain``), far smaller than the rigorous bound."""
+        """Starts distributed like the critical points: x_j = -d_j phi(x) / mu at a critical point,
+        and d_j phi is N(0, sigma_j^2) with sigma_j^2 = sum_m w_mj^2 / M, so with mu > 0 the
+        starts are Sobol points mapped through the normal quantile to N(0, (sigma_j / mu)^2)
+        per coordinate (clipped to ``domain``). Uniform starts in the box |x_j| <= 4.5 sigma_j / mu
+        put most of them in its corners, where there are almost no critical points: in 5
+        dimensions 4% of them converged, against a third of these. With mu = 0, uniform in
+        ``domain``."""
         box = np.asarray(domain, dtype=float)
-        if self.mu > 0:
-            half = 4.5 * np.sqrt(np.mean(self._w**2, axis=0)) / self.mu
-            box = np.stack([np.maximum(box[:, 0], -half), np.minimum(box[:, 1], half)], axis=1)
-            box = np.where(box[:, :1] < box[:, 1:], box, np.asarray(domain, dtype=float))
-        return super().sample_starts(box, count, seed)
+        if self.mu <= 0:
+            return super().sample_starts(box, count, seed)
+        from scipy.special import ndtri
+
+        sd = np.sqrt(np.mean(self._w**2, axis=0)) / self.mu
+        u = super().sample_starts(((0.0, 1.0),) * self.dim, count, seed)
+        x = sd * ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
+        return np.clip(x, box[:, 0], box[:, 1])
 
     def _phase(self, x):
         t = points(x, self.dim) @ self._w.T  # (..., M)
