@@ -155,6 +155,26 @@ def test_network_gradient_and_exact_hessian(activation, batchnorm, p, rng):
                                rtol=1e-10, atol=1e-12 * np.abs(HV).max())
 
 
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "elu", "relu"])
+def test_one_hidden_layer_hessian_closed_form(activation, rng):
+    """The closed form for one hidden layer (``_shallow_hessian``, what ``hessian`` uses there)
+    against the R-operator's columns and central differences of backprop's gradient, batched
+    over parameter vectors; loss and gradient equal backprop's."""
+    net = MLP((3, 5, 4), activation)
+    X, labels = blobs(9, 3, 4, 0.5, seed=2)
+    T = one_hot(labels, 4)
+    theta = rng.standard_normal((2, 3, net.size))
+    L, g, H = net.hessian(theta, X, T)
+    L0, g0 = net.loss_and_grad(theta, X, T)
+    np.testing.assert_allclose(L, L0, rtol=1e-13)
+    np.testing.assert_allclose(g, g0, rtol=1e-12, atol=1e-14)
+    _, _, HV = net.hvp(theta, np.eye(net.size), X, T)
+    assert np.abs(H - HV).max() < 1e-12 * np.abs(HV).max()
+    assert np.array_equal(H, np.swapaxes(H, -1, -2))
+    fd = central_jacobian(lambda t: net.loss_and_grad(t, X, T)[1], theta[0], 1e-5)
+    assert rel_err(H[0], fd) < 1e-6
+
 def test_parameter_count_of_a_20_to_40_layer_with_batchnorm():
     # W 40x20 = 800, b 40, gamma 40, beta 40
     assert MLP((20, 40), batchnorm=True).size == 920
