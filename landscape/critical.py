@@ -260,8 +260,9 @@ class Saturation:
     estimate of the total with its 95% interval. ``curve_starts`` and
     ``curve_found`` are the distinct points found against starts used, start by
     start (thinned to at most 400 points, evenly spaced in log(starts)).
-    ``stop_reason`` is "stable" (a batch found nothing new, the estimate equals
-    the count and the Morse sum is met), "budget" (the starts were spent),
+    ``stop_reason`` is "stable" (the estimate equals the count, the Morse sum is
+    met, and either a batch found nothing new, ``confirmed_by`` "batch", or the
+    starts next to every point found did, "neighbours"), "budget" (the starts were spent),
     "newton-steps" or "time" (a work bound stopped it; ``tables.STOP_TEXT``).
     """
 
@@ -273,13 +274,14 @@ class Saturation:
     curve_starts: np.ndarray
     curve_found: np.ndarray
     stop_reason: str
+    confirmed_by: str | None = None
 
     def to_dict(self) -> dict:
         return {"batches": [{"starts": s, "found": f, "estimate": e, "ci": [lo, hi]}
                             for s, f, e, lo, hi in zip(self.starts, self.found, self.estimate,
                                                         self.low, self.high)],
                 "curve": {"starts": self.curve_starts, "found": self.curve_found},
-                "stop_reason": self.stop_reason}
+                "stop_reason": self.stop_reason, "confirmed_by": self.confirmed_by}
 
 
 @dataclass(frozen=True)
@@ -479,6 +481,7 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     quantum = quantum_for(diag)
     slack = 1e-9 * (box[:, 1] - box[:, 0])
     rows, curve, used, gtol, stop, steps = [], [], 0, None, "budget", 0
+    near, tried, confirmed_by = (0, 0, 0), False, None
     executor = None
     if jobs > 1:
         import multiprocessing
@@ -499,7 +502,8 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
                                        initializer=ignore_in_worker)
     finished = False
     try:
-        for b, size in enumerate(batch_sizes(starts, batch)):
+        sizes = batch_sizes(starts, batch)
+        for b, size in enumerate(sizes):
             x0 = landscape.sample_starts(domain, size, child(seed, "critical", b))
             if gtol is None:
                 gscale, hscale = landscape_scales(landscape, x0)
@@ -533,17 +537,29 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
             rows.append((used, len(pool.x), est, lo, hi, int(keep.size)))
             if stop != "budget":
                 break
-            if (b > 0 and credit.sum() == 0 and round(est) == len(pool.x)
-                    and pool.morse_ok(landscape.euler_characteristic)):
-                stop = "stable"
+            complete = round(est) == len(pool.x) and pool.morse_ok(landscape.euler_characteristic)
+            if b > 0 and credit.sum() == 0 and complete:
+                stop, confirmed_by = "stable", "batch"
                 break
-        near = (0, 0, 0)
+            if (complete and neighbours and not tried and b + 1 < len(sizes) and len(pool.x) > 1
+                    and landscape.manifold == "euclidean"):
+                # the count looks complete: starts next to every point confirm it for a fraction
+                # of the doubled batch that would otherwise have to find nothing new
+                tried = True
+                part = _neighbour_phase(landscape, pool, executor, chunk, gtol, diag, quantum, box, slack,
+                                        max(max_newton_steps - steps, 0))
+                near = tuple(a + c for a, c in zip(near, part))
+                steps += part[2]
+                if part[1] == 0 and steps < max_newton_steps:
+                    stop, confirmed_by = "stable", "neighbours"
+                    break
         if (neighbours and stop in ("budget", "newton-steps") and landscape.manifold == "euclidean"
                 and len(pool.x) > 1
                 and not (round(est) == len(pool.x) and pool.morse_ok(landscape.euler_characteristic))):
-            near = _neighbour_phase(landscape, pool, executor, chunk, gtol, diag, quantum, box, slack,
+            part = _neighbour_phase(landscape, pool, executor, chunk, gtol, diag, quantum, box, slack,
                                     int(NEIGHBOUR_SHARE * max_newton_steps))
-            steps += near[2]
+            near = tuple(a + c for a, c in zip(near, part))
+            steps += part[2]
         finished = True
     finally:
         if executor:  # on an error, a signal or a budget stop, the queued chunks are dropped
@@ -553,7 +569,7 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     saturation = Saturation(
         starts=tuple(r[0] for r in rows), found=tuple(r[1] for r in rows),
         estimate=tuple(r[2] for r in rows), low=tuple(r[3] for r in rows), high=tuple(r[4] for r in rows),
-        curve_starts=at, curve_found=found_curve[at - 1], stop_reason=stop)
+        curve_starts=at, curve_found=found_curve[at - 1], stop_reason=stop, confirmed_by=confirmed_by)
     found = _classify(landscape, pool, rtol, hscale)
     from .manifolds import find_manifolds
 
@@ -612,6 +628,22 @@ def _neighbour_directions(H: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.
     return centres, dirs
 
 
+def _nearest_other(x: np.ndarray) -> np.ndarray:
+    """Distance (m,) from each row of x (m, n) to its nearest other row: blocks of pairwise
+    distances up to a few thousand points (no scipy import on a small search), a KD-tree beyond."""
+    if len(x) > 4096:
+        from scipy.spatial import cKDTree
+
+        return cKDTree(x).query(x, k=2)[0][:, 1]
+    d2 = np.einsum("ij,ij->i", x, x)
+    out = np.empty(len(x))
+    for a in range(0, len(x), 512):  # 512 x m blocks: bounded memory, one matmul each
+        block = d2[a:a + 512, None] + d2[None, :] - 2.0 * x[a:a + 512] @ x.T
+        block[np.arange(len(block)), a + np.arange(len(block))] = np.inf
+        out[a:a + 512] = np.sqrt(np.maximum(block.min(axis=1), 0.0))
+    return out
+
+
 def _neighbour_phase(landscape, pool: _Pool, executor, chunk: int, gtol: float, diag: float, quantum: float,
                      box: np.ndarray, slack: np.ndarray, max_steps: int) -> tuple[int, int, int]:
     """Starts next to the points found, for a search whose random starts ended incomplete.
@@ -631,10 +663,7 @@ def _neighbour_phase(landscape, pool: _Pool, executor, chunk: int, gtol: float, 
     Finds add points but no hits (Chao1 reads the random starts alone).
     Returns (starts used, points added, Newton steps).
     """
-    from scipy.spatial import cKDTree
-
-    d_nn, _ = cKDTree(pool.x).query(pool.x, k=2)
-    reach = np.array(NEIGHBOUR_REACH) * float(np.median(d_nn[:, 1]))
+    reach = np.array(NEIGHBOUR_REACH) * float(np.median(_nearest_other(pool.x)))
     signed = np.concatenate([reach, -reach])
     front = np.arange(len(pool.x))
     used = added = steps = 0

@@ -45,6 +45,15 @@ STOP_TEXT = {
 """What each saturation ``stop_reason`` means."""
 
 
+def stop_text(data: dict) -> str:
+    """STOP_TEXT for the search's stop, saying how a stable count was confirmed."""
+    sat = data["saturation"]
+    if sat["stop_reason"] == "stable" and sat.get("confirmed_by") == "neighbours":
+        return ("stopped early: the estimate equals the count, the Morse sum is met where it is known, "
+                "and no start next to the points found reached a new one")
+    return STOP_TEXT[sat["stop_reason"]]
+
+
 def total_line(data: dict) -> str:
     """The estimated total, or, when the critical points are not isolated, their manifolds."""
     manifolds = data.get("manifolds") or []
@@ -70,7 +79,7 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
     box = " x ".join(f"[{lo:.4g}, {hi:.4g}]" for lo, hi in data["domain"][:3])
     where = ("on the sphere |s|^2 = N" if data["manifold"] == "sphere" else
              f"in {box}{' x ...' if len(data['domain']) > 3 else ''}")
-    stop = STOP_TEXT[data["saturation"]["stop_reason"]]
+    stop = stop_text(data)
     title = formula_title(land) or f"{land['name']}, N = {land['dim']}" + (f" ({params})" if params else "")
     lines = [f"{head}{title}", "",
              f"{data['found']} critical point{'' if data['found'] == 1 else 's'} {where} "
@@ -80,9 +89,8 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
              ", ".join(f"{c} {k if c == 1 else plural(k)}" for k, c in data["counts"].items() if c) + ".",
              morse_line(data["morse"])]
     if data.get("neighbour_starts"):
-        lines.insert(3, f"The random starts ended incomplete, so {data['neighbour_starts']} more started next to "
-                        f"the points found (along each Hessian eigenvector) and found "
-                        f"{data['found_by_neighbours']} more.")
+        lines.insert(3, f"{data['neighbour_starts']} more starts next to the points found (along their axes and "
+                        f"Hessian eigenvectors) found {data['found_by_neighbours']} more.")
     if data.get("count_bound") is not None:
         lines.append(f"At most {data['count_bound']} exist (complex solutions: "
                      + ("2 x Cartwright-Sturmfels eigenvector classes" if data["manifold"] == "sphere"
@@ -239,7 +247,7 @@ def count_tables(data: dict, markdown: bool = False) -> list[str]:
             f"{land['name']} landscape, N = {land['dim']} ({params}{size})"
         lines += [f"{head}{title}", "",
                   f"{data['found']} critical points found from {data['starts']} starts "
-                  f"({data['converged']} converged; {STOP_TEXT[data['saturation']['stop_reason']]})"
+                  f"({data['converged']} converged; {stop_text(data)})"
                   + (f"; exactly {data['known_total']} exist" if "known_total" in data else "") + ".",
                   total_line(data), ""]
         header = ["index k", "found"] + (["known"] if "known_by_index" in data else []) + \
