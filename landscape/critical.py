@@ -541,10 +541,11 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
             if b > 0 and credit.sum() == 0 and complete:
                 stop, confirmed_by = "stable", "batch"
                 break
+            n_dirs = 2 * landscape.dim * 2 * len(NEIGHBOUR_REACH)  # at most, per point
             if (complete and neighbours and not tried and b + 1 < len(sizes) and len(pool.x) > 1
-                    and landscape.manifold == "euclidean"):
-                # the count looks complete: starts next to every point confirm it for a fraction
-                # of the doubled batch that would otherwise have to find nothing new
+                    and landscape.manifold == "euclidean" and n_dirs * len(pool.x) <= sizes[b + 1]):
+                # the count looks complete: starts next to every point confirm it for less than
+                # the next batch, which would otherwise have to find nothing new
                 tried = True
                 part = _neighbour_phase(landscape, pool, executor, chunk, gtol, diag, quantum, box, slack,
                                         max(max_newton_steps - steps, 0))

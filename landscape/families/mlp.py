@@ -3,9 +3,10 @@
 f(theta) = softmax cross-entropy of MLP(theta) on a generated data set
 (XOR, two moons or Gaussian blobs), full batch, batch norm in train mode,
 plus (weight_decay/2) |theta|^2. The network is built from the modules in
-landscape/nn, whose backward gives the gradient; the Hessian is exact: its
-columns are Hessian-vector products by forward-over-reverse differentiation
-(Pearlmutter's R-operator) through the same modules, symmetrised.
+landscape/nn, whose backward gives the gradient; the Hessian is exact: in
+closed form for one hidden layer without batch norm (``MLP._shallow_hessian``),
+otherwise its columns are Hessian-vector products by forward-over-reverse
+differentiation (Pearlmutter's R-operator) through the same modules, symmetrised.
 
 Symmetries (they make critical points come in families and eigenvalues vanish):
 permuting the units of a hidden layer never changes f, and with an odd

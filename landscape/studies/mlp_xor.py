@@ -31,6 +31,14 @@ MANY_LANDSCAPES = False
 
 HESSIAN_METHOD = ("exact: every column a Hessian-vector product by forward-over-reverse differentiation "
                   "(Pearlmutter's R-operator) through the modules, all columns in one batch, then symmetrised")
+SHALLOW_HESSIAN_METHOD = ("exact: in closed form for one hidden layer (the Gauss-Newton part J^T Lambda J plus the "
+                          "network's own second derivatives, summed over samples by matrix products; tested "
+                          "against the R-operator's columns), then symmetrised")
+
+
+def hessian_method(land) -> str:
+    """How ``land``'s Hessian is computed (``MLP.hessian`` chooses)."""
+    return SHALLOW_HESSIAN_METHOD if len(land.layers) == 3 and not land.batchnorm else HESSIAN_METHOD
 
 
 @dataclass(frozen=True)
@@ -146,7 +154,7 @@ class MLPXorResult:
             **header(sc), "landscape": land.describe(), "settings": sc.settings.__dict__,
             "parameters": land.dim, "architecture": land.network.parameter_table(),
             "gradient_check": self.gradient_check, "hessian_check": self.hessian_check,
-            "check_points": self.check_points, "hessian_method": HESSIAN_METHOD,
+            "check_points": self.check_points, "hessian_method": hessian_method(land),
             "search": {k: v for k, v in cs.to_dict().items() if k != "critical_points"},
             "critical_points": [{"value": p.value, "index": p.index, "grad_norm": p.grad_norm, "kind": p.kind,
                                  "hits": p.hits, "lambda_min": float(p.eigenvalues[0]),
