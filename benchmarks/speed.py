@@ -184,8 +184,7 @@ class Profile:
         return wrapper
 
     def run(self, land, call):
-        import landscape.critical as critical
-        import landscape.newton as newton
+        from landscape import critical, newton
 
         cls = type(land)
         saved = {name: getattr(cls, name) for name in ("derivatives", "grad", "hess")}
@@ -221,7 +220,7 @@ def non_polynomial(table: dict) -> None:
     ]
     for label, land, kw, target in cases:
         prof = Profile()
-        cs, total = prof.run(land, lambda: find_critical_points(land, seed=0, **kw))
+        cs, total = prof.run(land, lambda land=land, kw=kw: find_critical_points(land, seed=0, **kw))
         morse = {True: "holds", False: "FAILS", None: "not known"}[cs.morse.holds]
         print(f"   {label}: {len(cs.points)} points, Morse {morse}, {cs.starts} random + "
               f"{cs.neighbour_starts} neighbour starts, stop {cs.saturation.stop_reason}: {total:.1f} s "
@@ -258,8 +257,8 @@ def scaling(table: dict, cap: float, tmp: Path, phc: bool, budget: float) -> Non
         cs = find_critical_points(land, [(-4.0, 4.0)] * land.dim, starts=16384, seed=0)
         rows.append((f"mlp 2-{h}-2", land.dim, len(cs.points), time.perf_counter() - t, "", ""))
     print(f"{'landscape':>11} {'N':>3} {'points':>7} {'engine s':>9} {'ms/point':>9} {'root loop s':>11} {'phc s':>8}")
-    for family, n, points, sec, root, phc in rows:
-        print(f"{family:>11} {n:>3} {points:>7} {sec:>9.2f} {1e3 * sec / max(points, 1):>9.2f} {root:>11} {phc:>8}")
+    for family, n, points, sec, root, phc_s in rows:
+        print(f"{family:>11} {n:>3} {points:>7} {sec:>9.2f} {1e3 * sec / max(points, 1):>9.2f} {root:>11} {phc_s:>8}")
     table["scaling"] = rows
 
 

@@ -227,3 +227,34 @@ def test_random_field_critical_points_are_critical_and_morse_sum_is_one():
     assert np.all(g <= r.critical.gtol)
     # confining mu/2 |x|^2: the Euler characteristic of the plane, 1 = minima - saddles + maxima
     assert r.to_dict()["morse_sum"] == 1
+
+
+def test_random_field_starts_follow_its_critical_points():
+    """x_j = -d_j phi / mu at a critical point, so the starts are N(0, (sigma_j / mu)^2) per
+    coordinate, which holds the critical points found (their spread is about 3/4 of it); in 5 dimensions
+    a third of them converge, against 4% of uniform starts in the box (the README's numbers;
+    measured 33% and 4.1% on 1024 starts)."""
+    from landscape.critical import landscape_scales
+    from landscape.families.base import Landscape
+    from landscape.newton import newton_solve, quantum_for
+
+    land = build("random-field", {"dim": 5})
+    box = np.asarray(land.domain)
+    diag = float(np.linalg.norm(box[:, 1] - box[:, 0]))
+    sigma = np.sqrt(np.mean(land._w**2, axis=0)) / land.mu
+    x_gauss = land.sample_starts(land.domain, 1024, 0)
+    assert np.allclose(x_gauss.std(axis=0), sigma, rtol=0.1) and np.abs(x_gauss.mean(axis=0)).max() < 0.1 * sigma.min()
+    half = 4.5 * sigma
+    x_uniform = Landscape.sample_starts(land, np.stack([-half, half], axis=1), 1024, 0)
+    gscale, _ = landscape_scales(land, x_gauss)
+    rates = []
+    for x0 in (x_gauss, x_uniform):
+        x, _, ok, _ = newton_solve(land, x0, gtol=1e-9 * gscale, xtol=1e-10 * diag, max_step=0.25 * diag,
+                                   quantum=quantum_for(diag), box=box)
+        rates.append(ok.mean())
+        if x0 is x_gauss:
+            found = x[ok]
+    assert rates[0] > 0.25 and rates[1] < 0.08
+    # the critical points' own spread is narrower (measured 0.70-0.81 sigma), inside the starts'
+    spread = found.std(axis=0) / sigma
+    assert np.all((spread > 0.6) & (spread < 0.9))
