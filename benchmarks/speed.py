@@ -28,9 +28,13 @@ scaling tables (E) as Markdown, the form the README quotes.
 
 from __future__ import annotations
 
+import os
+
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")  # as the command line does: every peer on one BLAS thread
+
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess

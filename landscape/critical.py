@@ -20,6 +20,7 @@ from .budget import max_jobs, need_memory, need_work
 from .errors import LandscapeError
 from .schema import SCHEMA_VERSION
 from .spectrum import RTOL, classify_eigenvalues, spectrum
+from .threads import blas_single_threaded
 
 
 @dataclass(frozen=True, eq=False)
@@ -410,6 +411,7 @@ def _solve(args):
                         box=box, on_iteration=on_iteration)
 
 
+@blas_single_threaded
 def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int = 0,
                          rtol: float = RTOL, batch: int | None = None, jobs: int = 1,
                          max_newton_steps: int | None = None, max_seconds: float | None = None,

@@ -85,3 +85,30 @@ def test_search_imports_no_scipy():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'matplotlib', 'sympy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_blas_runs_on_one_thread_unless_the_user_chose():
+    """The command line sets the BLAS thread variables to 1 before numpy loads, keeping a value
+    the user set; a library search runs inside a one-thread limit (threadpoolctl)."""
+    code = ("import os\n"
+            "for k in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS'): os.environ.pop(k, None)\n"
+            "os.environ['MKL_NUM_THREADS'] = '3'\n"
+            "import landscape.cli\n"
+            "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'], os.environ['MKL_NUM_THREADS'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["1", "1", "3"]
+    code = ("import os\n"
+            "for k in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.pop(k, None)\n"
+            "from threadpoolctl import threadpool_info\n"
+            "import landscape.critical as c\n"
+            "from landscape import build\n"
+            "seen = []\n"
+            "real = c._solve\n"
+            "def spy(args):\n"
+            "    seen.extend(i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas')\n"
+            "    return real(args)\n"
+            "c._solve = spy\n"
+            "c.find_critical_points(build('polynomial', {'dim': 2}), starts=1024)\n"
+            "print(sorted(set(seen)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[1]"

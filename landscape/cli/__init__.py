@@ -6,15 +6,24 @@ what comes back; no numerics happen here. Heavy imports (numpy, scipy,
 matplotlib, the numerical modules) happen inside the commands, so
 `landscape --help` starts without them. Every user error is one line on stderr
 and exit code 2 (``_Group.main``).
+
+Linear algebra runs single-threaded unless the user says otherwise
+(``BLAS_THREADS``, set before numpy is imported; why: ``landscape.threads``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
-import click
+from ..threads import ENV as BLAS_THREADS  # noqa: E402 - a module without numpy
 
-from ..errors import LandscapeError
+for _name in BLAS_THREADS:
+    os.environ.setdefault(_name, "1")  # a value the user set is kept
+
+import click  # noqa: E402
+
+from ..errors import LandscapeError  # noqa: E402
 
 __all__ = ["cli", "main"]
 

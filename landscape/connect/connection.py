@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import LandscapeError
 from ..schema import SCHEMA_VERSION
+from ..threads import blas_single_threaded
 from . import descent as descent_mod
 from .flow import INTEGRATOR
 from .graph import Edge, Graph, build_graph
@@ -201,6 +202,7 @@ def resolve_ends(landscape, critical, nodes: list[Node], x_end, status, scale, f
     return ends, out.astype(str), nodes
 
 
+@blas_single_threaded
 def connect(landscape, critical, *, between=None, basin_starts: int = BASIN_STARTS, seed: int = 0,
             images: int | None = None, max_paths: int = MAX_PATHS, path: bool = True,
             progress=None) -> Connection:
