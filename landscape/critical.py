@@ -423,13 +423,15 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     (1024, doubling up to ``batch``); batch b draws its starts from the named
     child ``seeds.child(seed, "critical", b)``. After each batch the distinct
     points are counted and their total estimated (Chao1 over symmetry orbits,
-    from how often each was re-found); the search stops early once a batch finds
-    nothing new, the estimate equals the count and the Morse sum (where the
-    topology fixes it) is met; a Morse sum not yet met means points are missing,
+    from how often each was re-found). Once the estimate equals the count and the
+    Morse sum (where the topology fixes it) is met, starts next to every point
+    (``_neighbour_phase``) test the count, when they cost fewer starts than the
+    next batch: if none reaches a new point the search stops (``confirmed_by``
+    "neighbours"). Otherwise it stops once a batch finds nothing new with those
+    two tests met ("batch"); a Morse sum not yet met means points are missing,
     so it goes on. A search that spends its starts or its Newton steps without
-    meeting those tests then starts next to the points it found
-    (``_neighbour_phase``; ``neighbours=False`` skips it), which adds points
-    and no hits.
+    meeting the tests then starts next to the points it found, which adds
+    points and no hits. ``neighbours=False`` skips both uses.
 
     Each batch is solved in chunks of ``solve_chunk`` starts, on ``jobs``
     processes: the result is the same for any ``jobs``. Two budgets stop a search
