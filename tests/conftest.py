@@ -1,8 +1,17 @@
-"""Shared test helpers: Agg backend, seeded generators, central differences."""
+"""Shared test helpers: Agg backend, seeded generators, central differences.
 
-import matplotlib
-import numpy as np
-import pytest
+BLAS runs on one thread here, as under the command line (``landscape.threads``), so the
+gallery's results, written by `landscape report`, are reproduced in process bit for bit.
+"""
+
+import os
+
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import matplotlib  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 matplotlib.use("Agg")
 

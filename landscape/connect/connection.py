@@ -170,7 +170,12 @@ def classify_new(landscape, critical, y: np.ndarray, start_id: int, found_by: st
     _, first = np.unique(labels, return_index=True)  # the first row of each merged cluster
     reps = y[first]
     vals = landscape.value(reps)
-    order = np.lexsort(tuple(np.round(reps.T[::-1] / critical.merge_tol)) + (vals,))
+    # as the search orders its points: values within 1e-10 of the largest |f| are ties, broken by
+    # the coordinates, so symmetric images (equal values but for the rounding) get the same ids
+    # on every machine and BLAS
+    vscale = max(float(np.abs(vals).max()), 1e-300)
+    keys = (np.round(vals / vscale * 1e10),) if np.all(np.isfinite(vals)) else (vals,)
+    order = np.lexsort(tuple(np.round(reps.T[::-1] / critical.merge_tol)) + keys)
     reps, vals = reps[order], vals[order]
     scale = critical.zero_tol / critical.zero_rtol if critical.zero_rtol > 0 else None
     spec = spectrum(landscape.hess(reps), rtol=critical.zero_rtol, scale=scale)
