@@ -234,6 +234,12 @@ class _Pool:
                 added[todo] += 1
         return added
 
+    def isolated(self) -> bool:
+        """At least two points and none degenerate: a degenerate point may lie on a manifold of
+        critical points, where every start next to it finds another, so the neighbour phase
+        would only pile up points of a continuum."""
+        return len(self.x) > 1 and not np.any(self.sign == 0)
+
     def morse_ok(self, expected: int | None) -> bool:
         """False only when the Morse sum is known, checkable, and not yet met."""
         if expected is None or np.any(self.sign == 0):
@@ -546,7 +552,7 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
                 stop, confirmed_by = "stable", "batch"
                 break
             n_dirs = 2 * landscape.dim * 2 * len(NEIGHBOUR_REACH)  # at most, per point
-            if (complete and neighbours and not tried and b + 1 < len(sizes) and len(pool.x) > 1
+            if (complete and neighbours and not tried and b + 1 < len(sizes) and pool.isolated()
                     and landscape.manifold == "euclidean" and n_dirs * len(pool.x) <= sizes[b + 1]):
                 # the count looks complete: starts next to every point confirm it for less than
                 # the next batch, which would otherwise have to find nothing new
@@ -559,7 +565,7 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
                     stop, confirmed_by = "stable", "neighbours"
                     break
         if (neighbours and stop in ("budget", "newton-steps") and landscape.manifold == "euclidean"
-                and len(pool.x) > 1
+                and pool.isolated()
                 and not (round(est) == len(pool.x) and pool.morse_ok(landscape.euler_characteristic))):
             part = _neighbour_phase(landscape, pool, executor, chunk, gtol, diag, quantum, box, slack,
                                     int(NEIGHBOUR_SHARE * max_newton_steps))
