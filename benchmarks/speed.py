@@ -260,6 +260,7 @@ def scaling(table: dict, cap: float, tmp: Path, phc: bool, budget: float) -> Non
         t = time.perf_counter()
         cs = find_critical_points(land, [(-4.0, 4.0)] * land.dim, starts=16384, seed=0)
         rows.append((f"mlp 2-{h}-2", land.dim, len(cs.points), time.perf_counter() - t, "", ""))
+        print(f"   mlp 2-{h}-2: Morse {'holds' if cs.morse.holds else 'FAILS'}, stop {cs.saturation.stop_reason}")
     print(f"{'landscape':>11} {'N':>3} {'points':>7} {'engine s':>9} {'ms/point':>9} {'root loop s':>11} {'phc s':>8}")
     for family, n, points, sec, root, phc_s in rows:
         print(f"{family:>11} {n:>3} {points:>7} {sec:>9.2f} {1e3 * sec / max(points, 1):>9.2f} {root:>11} {phc_s:>8}")
