@@ -52,15 +52,30 @@ def phc_system(poly) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_phc(poly, workdir: Path) -> tuple[np.ndarray, int, float]:
-    """(real solutions (r, n), number of complex solutions, wall seconds) from `phc -b`."""
+def run_phc(poly, workdir: Path, budget: float | None = None):
+    """(real solutions (r, n), number of complex solutions, wall seconds) from `phc -b`.
+
+    With ``budget`` (seconds) phc is stopped there and (None, None, seconds) comes back:
+    its time is then a lower bound.
+    """
+    import os
+    import signal
+
     src, out = workdir / "system", workdir / "output"
     src.write_text(phc_system(poly))
     out.unlink(missing_ok=True)
     t = time.perf_counter()
-    subprocess.run(["phc", "-b", str(src), str(out)], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(["phc", "-b", str(src), str(out)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        proc.wait(timeout=budget)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return None, None, time.perf_counter() - t
     elapsed = time.perf_counter() - t
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, "phc -b")
     text = src.read_text()  # phc appends THE SOLUTIONS to its input file
     block = text[text.index("THE SOLUTIONS"):].splitlines()
     count, dim = (int(v) for v in block[1].split())

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from critical_engine import match, phc_system, root_loop  # noqa: E402
+from critical_engine import match, root_loop, run_phc  # noqa: E402
 
 from landscape import build  # noqa: E402
 from landscape.critical import find_critical_points  # noqa: E402
@@ -60,37 +60,6 @@ def load() -> str:
         return " / ".join(f"{v:.2f}" for v in os.getloadavg()) + f" on {os.cpu_count()} cores"
     except OSError:
         return "unknown"
-
-
-def run_phc(poly, workdir: Path, budget: float):
-    """(real solutions (r, n) or None if stopped, complex count or None, seconds) of `phc -b`."""
-    src, out = workdir / "system", workdir / "output"
-    src.write_text(phc_system(poly))
-    out.unlink(missing_ok=True)
-    t = time.perf_counter()
-    proc = subprocess.Popen(["phc", "-b", str(src), str(out)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        proc.wait(timeout=budget)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        proc.wait()
-        return None, None, time.perf_counter() - t
-    elapsed = time.perf_counter() - t
-    text = src.read_text()  # phc appends THE SOLUTIONS to its input file
-    block = text[text.index("THE SOLUTIONS"):].splitlines()
-    count, dim = (int(v) for v in block[1].split())
-    sols, current = [], {}
-    for line in block[2:]:
-        parts = line.split()
-        if len(parts) == 4 and parts[0].startswith("x") and parts[1] == ":":
-            current[int(parts[0][1:]) - 1] = complex(float(parts[2]), float(parts[3]))
-            if len(current) == dim:
-                sols.append([current[j] for j in range(dim)])
-                current = {}
-    z = np.array(sols)
-    real = np.all(np.abs(z.imag) <= 1e-8 * (1 + np.abs(z.real)), axis=1)
-    return z[real].real, count, elapsed
 
 
 def cli_critical(terms: Path) -> tuple[dict, float]:

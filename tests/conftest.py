@@ -57,3 +57,18 @@ def _register_example_study():
 
 
 _register_example_study()
+
+
+def imported_by_command(argv, packages) -> list[str]:
+    """Which of ``packages`` (top-level names) a fresh interpreter has imported after running
+    `landscape ARGV` (its exit swallowed): how the start-up tests see what a command loads."""
+    import ast
+    import subprocess
+    import sys
+
+    code = (f"import sys; sys.argv = ['landscape'] + {list(argv)!r}\n"
+            "from landscape.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(packages)!r})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return ast.literal_eval(out.strip().splitlines()[-1])

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from conftest import imported_by_command
 
 from landscape.cli import cli
 
@@ -34,12 +35,7 @@ def test_the_command_list_is_not_truncated():
 
 
 def test_help_imports_neither_numpy_scipy_nor_matplotlib():
-    code = ("import sys; sys.argv = ['landscape', '--help']\n"
-            "from landscape.cli import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('numpy', 'scipy', 'matplotlib') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "[]"
+    assert imported_by_command(["--help"], ("numpy", "scipy", "matplotlib")) == []
 
 
 def test_import_landscape_is_lazy_and_keeps_its_names():

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import imported_by_command
 
 from landscape.neighbours import components, nearest_within, pairs_within
 from landscape.sobol import direction_numbers, sobol
@@ -79,12 +80,7 @@ def test_components_of_a_chain_and_isolated_nodes():
 
 def test_search_imports_no_scipy():
     """A polynomial search through the command line never imports SciPy (its import is most of a second)."""
-    code = ("import sys; sys.argv = ['landscape', 'critical', 'polynomial', '-n', '3', '-q']\n"
-            "from landscape.cli import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'matplotlib', 'sympy')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "[]"
+    assert imported_by_command(["critical", "polynomial", "-n", "3", "-q"], ("scipy", "matplotlib", "sympy")) == []
 
 
 def test_blas_runs_on_one_thread_unless_the_user_chose():
