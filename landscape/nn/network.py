@@ -150,7 +150,7 @@ class MLP:
     def hessian(self, theta, X, T, masks=None):
         """(L, grad, H (..., n, n)), exact and symmetric.
 
-        One hidden layer without batch norm or dropout: the closed form
+        One hidden layer without batch norm or dropout masks: the closed form
         (``_shallow_hessian``), several times faster. Otherwise H V with V = I
         by the R-operator, symmetrised (its columns agree with the rows to
         rounding; 1/2 (H + H^T) makes the symmetry exact).
@@ -184,8 +184,8 @@ class MLP:
           sum_k r_k W2[k, j] h''(a_j) x~_i x~_l; between (W1|b1)[j, i] and W2[k, j],
           r_k h'(a_j) x~_i (z is bilinear in the two layers); none within layer 2.
 
-        Summed over samples by einsum (contractions over s), batched over theta's
-        leading axes; tests check it against the R-operator. Shapes: theta (..., n),
+        Every sum over samples is a matrix product (rows, S) @ (S, cols), batched over
+        theta's leading axes; tests check it against the R-operator. Shapes: theta (..., n),
         X (S, D), T (S, K) one-hot; returns L (...), grad (..., n), H (..., n, n).
         """
         D, Hn, K = self.layers
@@ -232,8 +232,8 @@ class MLP:
         Ht = np.concatenate([np.concatenate([H11, H12], axis=-1),
                              np.concatenate([np.swapaxes(H12, -1, -2), H22], axis=-1)], axis=-2)
         order = np.argsort(self._shallow_order())  # tilde position of each network index
-        Hn_ = Ht[..., order, :][..., :, order]
-        return L, g[..., order], 0.5 * (Hn_ + np.swapaxes(Hn_, -1, -2))
+        H = Ht[..., order, :][..., :, order]
+        return L, g[..., order], 0.5 * (H + np.swapaxes(H, -1, -2))
 
     # --- inference --------------------------------------------------------------------
 
