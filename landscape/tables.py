@@ -86,7 +86,8 @@ def critical_tables(data: dict, markdown: bool = False, rows: int = 12) -> list[
              f"from {data['starts']} starts "
              f"({data['converged']} converged, {data.get('newton_steps', 0)} Newton steps; {stop}).",
              total_line(data),
-             ", ".join(f"{c} {k if c == 1 else plural(k)}" for k, c in data["counts"].items() if c) + ".",
+             (", ".join(f"{c} {k if c == 1 else plural(k)}" for k, c in data["counts"].items() if c)
+              or "No critical point") + ".",
              morse_line(data["morse"])]
     if data.get("neighbour_starts"):
         lines.insert(3, f"{data['neighbour_starts']} more starts next to the points found (along their axes and "

@@ -140,7 +140,8 @@ def spectra_figure(survey, ax=None):
     ax.set_ylabel("Hessian eigenvalue" + (" (Riemannian, tangent space)"
                                            if survey.landscape.manifold != "euclidean" else ""))
     ax.set_title(f"{_title(survey)}\nHessian spectra at two critical points", fontsize=11)
-    ax.legend(fontsize=8, loc="upper left")
+    if ax.get_legend_handles_labels()[1]:  # no point found: nothing to label
+        ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     return fig
 
