@@ -157,7 +157,10 @@ class Profile:
         return wrapper
 
     def run(self, land, call):
-        from landscape import critical, newton
+        import importlib
+
+        # by module path: `landscape.newton` is also the name of an optimiser the package exports
+        critical, newton = (importlib.import_module(f"landscape.{m}") for m in ("critical", "newton"))
 
         cls = type(land)
         saved = {name: getattr(cls, name) for name in ("derivatives", "grad", "hess")}

@@ -46,15 +46,20 @@ def _step(H: np.ndarray, g: np.ndarray, mu: np.ndarray) -> np.ndarray:
     which zeroes the step along null directions. Non-finite rows come back as
     NaN and are rejected by the caller.
     """
-    damped = mu > 0
-    A = H.copy()
-    rhs = -g.copy()
-    if damped.any():
-        Hd = H[damped]
-        A[damped] = Hd @ Hd + mu[damped, None, None] * np.eye(H.shape[-1])
-        rhs[damped] = -np.einsum("bij,bj->bi", Hd, g[damped])
+    damped = np.flatnonzero(mu > 0)
     try:
-        return np.linalg.solve(A, rhs[..., None])[..., 0]
+        if damped.size == 0:
+            return np.linalg.solve(H, -g[..., None])[..., 0]
+        # each matrix is solved on its own, so solving the two groups apart changes no bit
+        s = np.empty_like(g)
+        plain = np.flatnonzero(~(mu > 0))
+        if plain.size:
+            s[plain] = np.linalg.solve(H[plain], -g[plain, :, None])[..., 0]
+        Hd = H[damped]
+        A = Hd @ Hd
+        A[:, np.arange(H.shape[-1]), np.arange(H.shape[-1])] += mu[damped, None]  # H^2 + mu I
+        s[damped] = np.linalg.solve(A, -np.einsum("bij,bj->bi", Hd, g[damped])[..., None])[..., 0]
+        return s
     except np.linalg.LinAlgError:
         lam, V = np.linalg.eigh(H)
         denom = lam**2 + mu[:, None]

@@ -149,7 +149,8 @@ class MLPLoss(Landscape):
     def derivatives(self, theta):
         theta = points(theta, self.dim)
         _, g, H = self._net.hessian(theta, self._X, self._T)
-        return g + self.weight_decay * theta, H + self.weight_decay * np.eye(self.dim)
+        H[..., np.arange(self.dim), np.arange(self.dim)] += self.weight_decay  # H is new: in place
+        return g + self.weight_decay * theta, H
 
     def hess(self, theta):
         return self.derivatives(theta)[1]

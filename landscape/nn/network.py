@@ -170,6 +170,39 @@ class MLP:
         second = off + np.where(m < Hn, k * Hn + m, K * Hn + k)
         return np.concatenate([first, second])
 
+    def _shallow_gather(self) -> np.ndarray:
+        """(n * n,) positions in ``_shallow_hessian``'s buffer of H's entries in network order.
+
+        The buffer holds the blocks as their products leave them: layer 1 x layer 1 as
+        (j, m, i, l) = H~[(j, i), (m, l)], layer 1 x layer 2 as (k, j, i, m) = H~[(j, i), (k, m)],
+        layer 2 x layer 2 as (k, l, m, o) = H~[(k, m), (l, o)], where (j, i) is row j of (W1 | b1)
+        and (k, m) row k of (W2 | b2). Rounding leaves a sum and its mirror image unequal in
+        their last bits; H[a, b] and H[b, a] both read the first of the two, so H is exactly
+        symmetric without an extra pass.
+        """
+        if getattr(self, "_gather", None) is None:
+            D, Hn, K = self.layers
+            D1, H1 = D + 1, Hn + 1
+            n1 = Hn * D1
+            c11, c12 = Hn * Hn * D1 * D1, K * Hn * D1 * H1
+            tilde = np.argsort(self._shallow_order())  # tilde position of each network index
+            P, Q = np.meshgrid(tilde, tilde, indexing="ij")
+            first = (P < n1) & (Q < n1)
+            cross = (P < n1) & (Q >= n1)
+            back = (P >= n1) & (Q < n1)
+            pos = np.empty(P.shape, dtype=np.intp)
+            j, i = np.divmod(P, D1)
+            m, l = np.divmod(Q, D1)
+            pos[first] = (((j * Hn + m) * D1 + i) * D1 + l)[first]
+            k, mm = np.divmod(Q - n1, H1)
+            pos[cross] = (c11 + ((k * Hn + j) * D1 + i) * H1 + mm)[cross]
+            k2, m2 = np.divmod(P - n1, H1)
+            pos[back] = (c11 + ((k2 * Hn + m) * D1 + l) * H1 + m2)[back]
+            second = (P >= n1) & (Q >= n1)
+            pos[second] = (c11 + c12 + ((k2 * K + k) * H1 + m2) * H1 + mm)[second]
+            self._gather = np.minimum(pos, pos.T).ravel()
+        return self._gather
+
     def _shallow_hessian(self, theta, X, T):
         """(L, grad, H) of z = W2 h(W1 x + b1) + b2 under softmax cross-entropy, in closed form.
 
@@ -214,26 +247,27 @@ class MLP:
         M = ((P @ WW).reshape(lead + (S, Hn, Hn)) - PW[..., :, :, None] * PW[..., :, None, :]) / S
         A = M * d1[..., :, :, None] * d1[..., :, None, :]
         A[..., np.arange(Hn), np.arange(Hn)] += rW * d2  # h'' terms sit on the diagonal units
-        # every block is a sum over samples: a product (rows, S) @ (S, cols) per batch row
+        # every block is a sum over samples: a product (rows, S) @ (S, cols) per batch row, kept
+        # in its product's own layout in one buffer; one gather then puts H in network order
         D1, H1 = D + 1, Hn + 1
+        c11, c12, c22 = Hn * Hn * D1 * D1, K * Hn * D1 * H1, K * K * H1 * H1
+        raw = np.empty(lead + (c11 + c12 + c22,))
         XX = (Xt[:, :, None] * Xt[:, None, :]).reshape(S, D1 * D1)
-        H11 = (_over_s(A.reshape(lead + (S, Hn * Hn))) @ XX).reshape(lead + (Hn, Hn, D1, D1))
-        H11 = np.moveaxis(H11, -2, -3).reshape(lead + (n1, n1))  # (j, m, i, l) -> (j, i, m, l)
+        R11 = (_over_s(A.reshape(lead + (S, Hn * Hn))) @ XX).reshape(lead + (Hn, Hn, D1, D1))  # (j, m, i, l)
+        raw[..., :c11] = R11.reshape(lead + (c11,))
         XU = (Xt[:, :, None] * Ut[..., :, None, :]).reshape(lead + (S, D1 * H1))
         C = (_over_s((LW * d1[..., None, :]).reshape(lead + (S, K * Hn))) @ XU).reshape(lead + (K, Hn, D1, H1))
         E = (_over_s((r[..., :, :, None] * d1[..., :, None, :]).reshape(lead + (S, K * Hn))) @ Xt)
         C[..., :, np.arange(Hn), :, np.arange(Hn)] += np.moveaxis(E.reshape(lead + (K, Hn, D1)), -2, 0)
-        H12 = np.moveaxis(C, (-4, -3), (-2, -4)).reshape(lead + (n1, n2))  # (k, j, i, m) -> (j, i, k, m)
+        raw[..., c11:c11 + c12] = C.reshape(lead + (c12,))  # (k, j, i, m)
         UU = (Ut[..., :, :, None] * Ut[..., :, None, :]).reshape(lead + (S, H1 * H1))
         Lam = -(P[..., :, :, None] * P[..., :, None, :])
         Lam[..., np.arange(K), np.arange(K)] += P
-        H22 = (_over_s(Lam.reshape(lead + (S, K * K))) @ UU).reshape(lead + (K, K, H1, H1)) / S
-        H22 = np.moveaxis(H22, -2, -3).reshape(lead + (n2, n2))  # (k, l, m, o) -> (k, m, l, o)
-        Ht = np.concatenate([np.concatenate([H11, H12], axis=-1),
-                             np.concatenate([np.swapaxes(H12, -1, -2), H22], axis=-1)], axis=-2)
-        order = np.argsort(self._shallow_order())  # tilde position of each network index
-        H = Ht[..., order, :][..., :, order]
-        return L, g[..., order], 0.5 * (H + np.swapaxes(H, -1, -2))
+        R22 = _over_s(Lam.reshape(lead + (S, K * K))) / S @ UU  # (k, l, m, o)
+        raw[..., c11 + c12:] = R22.reshape(lead + (c22,))
+        n = self.size
+        H = np.take(raw, self._shallow_gather(), axis=-1).reshape(lead + (n, n))
+        return L, g[..., np.argsort(self._shallow_order())], H
 
     # --- inference --------------------------------------------------------------------
 
