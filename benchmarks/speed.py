@@ -201,6 +201,14 @@ def non_polynomial(table: dict) -> None:
         print(f"   {label}: {len(cs.points)} points, Morse {morse}, {cs.starts} random + "
               f"{cs.neighbour_starts} neighbour starts, stop {cs.saturation.stop_reason}: {total:.1f} s "
               f"(target {target}); {prof.split(total)}")
+        if label.startswith("mlp-xor") and (os.cpu_count() or 1) >= 2:
+            t = time.perf_counter()
+            two = find_critical_points(land, seed=0, jobs=2, **kw)
+            sec = time.perf_counter() - t
+            same = [p.x.tolist() for p in two.points] == [p.x.tolist() for p in cs.points]
+            print(f"   {label} on 2 processes (--jobs 2): {len(two.points)} points, "
+                  f"{'identical' if same else 'DIFFERENT'}: {sec:.1f} s (target {target}); "
+                  f"1 process / 2 = {total / sec:.2f}x")
 
 
 def scaling(table: dict, cap: float, tmp: Path, phc: bool, budget: float) -> None:

@@ -60,7 +60,7 @@ _register_example_study()
 
 
 def imported_by_command(argv, packages) -> list[str]:
-    """Which of ``packages`` (top-level names) a fresh interpreter has imported after running
+    """Which of ``packages`` (packages or modules, dotted names too) a fresh interpreter has imported after running
     `landscape ARGV` (its exit swallowed): how the start-up tests see what a command loads."""
     import ast
     import subprocess
@@ -69,6 +69,6 @@ def imported_by_command(argv, packages) -> list[str]:
     code = (f"import sys; sys.argv = ['landscape'] + {list(argv)!r}\n"
             "from landscape.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(packages)!r})))")
+            f"print(sorted({{p for p in {list(packages)!r} for m in sys.modules if m == p or m.startswith(p + '.')}}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return ast.literal_eval(out.strip().splitlines()[-1])

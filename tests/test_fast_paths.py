@@ -83,6 +83,23 @@ def test_search_imports_no_scipy():
     assert imported_by_command(["critical", "polynomial", "-n", "3", "-q"], ("scipy", "matplotlib", "sympy")) == []
 
 
+def test_search_loads_only_its_own_family():
+    """The registry imports a family's module when it is asked for: a polynomial search loads
+    neither the networks nor the formula parser (mlp alone costs ~20 ms to import)."""
+    assert imported_by_command(["critical", "polynomial", "-n", "3", "-q"],
+                               ("landscape.families.mlp", "landscape.nn", "landscape.families.expression")) == []
+
+
+def test_registry_names_match_the_classes():
+    from landscape import families
+
+    assert list(families.LANDSCAPES) == list(families._WHERE)
+    for name, cls in families.LANDSCAPES.items():
+        assert cls.name == name and getattr(families, cls.__name__) is cls
+    with pytest.raises(AttributeError):
+        families.NoSuchFamily  # noqa: B018
+
+
 def test_blas_runs_on_one_thread_unless_the_user_chose():
     """The command line sets the BLAS thread variables to 1 before numpy loads, keeping a value
     the user set; a library search runs inside a one-thread limit (threadpoolctl)."""
@@ -108,3 +125,22 @@ def test_blas_runs_on_one_thread_unless_the_user_chose():
             "print(sorted(set(seen)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[1]"
+
+
+def test_versions_match_the_installed_metadata():
+    """versions() reads dist-info folder names instead of parsing metadata: the same answers."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from landscape.schema import _installed_version, versions
+
+    def meta(dist):
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return None
+
+    got = versions()
+    for name, dist in (("landscape", "landscape-sim"), ("numpy", "numpy"), ("scipy", "scipy"),
+                       ("matplotlib", "matplotlib")):
+        assert got[name] == meta(dist) == _installed_version(dist)
+    assert _installed_version("no-such-distribution-here") is None

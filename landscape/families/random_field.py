@@ -111,10 +111,27 @@ class RandomField(Landscape):
         return self.derivatives(x)[1]
 
     def derivatives(self, x):
-        """(grad, hess) from one evaluation of the phases, which dominate the cost."""
+        """(grad (..., n), hess (..., n, n)) from one evaluation of the phases t = x w^T (..., M).
+
+        H = mu I - sum_m (a_m cos t_m + c_m sin t_m) w_m w_m^T is one matrix product of the
+        weights (..., M) with the outer products w_m w_m^T (M, n(n+1)/2), upper triangle only,
+        then spread to both halves: exactly symmetric, one GEMM for the whole batch.
+        """
         x = points(x, self.dim)
         cos, sin = self._phase(x)
         a, c = self._ac
         g = (cos * c - sin * a) @ self._w + self.mu * x
-        H = self.mu * np.eye(self.dim) - (self._w.T * (cos * a + sin * c)[..., None, :]) @ self._w
-        return g, 0.5 * (H + np.swapaxes(H, -1, -2))
+        upper, spread = self._outer()
+        H = (-((cos * a + sin * c) @ upper))[..., spread].reshape(x.shape[:-1] + (self.dim, self.dim))
+        H[..., np.arange(self.dim), np.arange(self.dim)] += self.mu
+        return g, H
+
+    def _outer(self):
+        """(w_mi w_mj for i <= j (M, n(n+1)/2), (n * n,) position of each (i, j) among them)."""
+        if getattr(self, "_upper", None) is None:
+            n = self.dim
+            i, j = np.triu_indices(n)
+            where = np.empty((n, n), dtype=np.intp)
+            where[i, j] = where[j, i] = np.arange(i.size)
+            object.__setattr__(self, "_upper", (self._w[:, i] * self._w[:, j], where.ravel()))
+        return self._upper
