@@ -151,8 +151,8 @@ def search_budget_options(f):
                           "it used.")(f)
     return click.option("--max-newton-steps", type=click.IntRange(min=1), default=None,
                         help="Stop the search once this many Newton steps (summed over starts) are "
-                             "spent [default: about 30 s of work, 1.5e11 operations, the same "
-                             "on every machine].")(f)
+                             "spent [default: what 2e11 operations buy, well under a minute, the "
+                             "same on every machine].")(f)
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -253,8 +253,10 @@ class _LogBar:
 
     def _line(self) -> None:
         pct = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
-        click.echo(f"{self.label}: {self.done}/{self.total}{pct}, {self.clock() - self.start:.0f} s",
-                   err=True)
+        elapsed = self.clock() - self.start
+        left = (f", about {elapsed * (self.total - self.done) / self.done:.0f} s left"
+                if 0 < self.done < self.total else "")
+        click.echo(f"{self.label}: {self.done}/{self.total}{pct}, {elapsed:.0f} s{left}", err=True)
 
     def update(self, k: int) -> None:
         self.done += k
@@ -289,6 +291,12 @@ class Progress:
             self.bar = _LogBar(label, total)
         self.bar.__enter__()
         return self.bar.update
+
+    def note(self, text: str) -> None:
+        """A line on stderr beside the bar (a retried or failed task), unless quiet."""
+        if not self.quiet:
+            click.echo(f"\nlandscape: note: {text}" if self.bar is not None and sys.stderr.isatty()
+                       else f"landscape: note: {text}", err=True)
 
     @property
     def callback(self):
