@@ -420,10 +420,16 @@ def _solve(args):
 
 
 @blas_single_threaded
+def _solve_elsewhere(args):
+    """``_solve`` on a worker this process did not start (a Dask cluster's): one BLAS thread there too."""
+    return _solve(args)
+
+
+@blas_single_threaded
 def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int = 0,
                          rtol: float = RTOL, batch: int | None = None, jobs: int = 1,
                          max_newton_steps: int | None = None, max_seconds: float | None = None,
-                         progress=None, neighbours: bool = True) -> CriticalSet:
+                         progress=None, neighbours: bool = True, executor=None) -> CriticalSet:
     """All critical points of ``landscape`` in ``domain``, with evidence of completeness.
 
     Up to ``starts`` starts (landscape.sample_starts: scrambled Sobol in the box,
@@ -449,7 +455,10 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     machine) and ``max_seconds`` (wall clock; machine-dependent, but the result
     is exactly that of a search with ``starts`` = the starts it used).
     ``progress(k)`` is called as k more starts finish (after every Newton
-    iteration on one process, after every chunk on several).
+    iteration on one process, after every chunk on several). ``executor``: a
+    ``concurrent.futures``-style executor to run the chunks on instead (a Dask
+    cluster's, ``parallel.Dask.executor()``); its ``map`` keeps the chunk order,
+    so the result is again the same; the caller owns it.
 
     Tolerances come from the landscape: gtol = 1e-9 x the median |grad f| over
     the first batch, merge distance = 1e-6 x the box diagonal. Every reported
@@ -494,17 +503,20 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
     slack = 1e-9 * (box[:, 1] - box[:, 0])
     rows, curve, used, gtol, stop, steps = [], [], 0, None, "budget", 0
     near, tried, confirmed_by = (0, 0, 0), False, None
-    executor = None
-    if jobs > 1:
-        import multiprocessing
+    own = executor is None
+    solve = _solve if own else _solve_elsewhere
+    if jobs > 1 or not own:
         import pickle
-        from concurrent.futures import ProcessPoolExecutor
 
         try:
             pickle.dumps(landscape)
         except Exception as err:  # noqa: BLE001 - any failure to pickle means: no worker can get it
-            raise LandscapeError(f"jobs = {jobs}: the landscape cannot be sent to worker processes ({err}); use "
+            where = f"jobs = {jobs}" if own else "the cluster"
+            raise LandscapeError(f"{where}: the landscape cannot be sent to worker processes ({err}); use "
                                  "jobs = 1, or define its functions at module level") from None
+    if jobs > 1 and own:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         # fork where there is one: no re-import of __main__, workers start in milliseconds
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -526,7 +538,7 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
                       box if landscape.manifold == "euclidean" else None, tick)
                      for i in range(0, size, chunk)]
             parts = []
-            for part in (executor.map(_solve, tasks) if executor else map(_solve, tasks)):
+            for part in (executor.map(solve, tasks) if executor else map(solve, tasks)):
                 parts.append(part)
                 steps += int(part[3].sum())
                 if progress and executor:
@@ -560,7 +572,7 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
                 # the next batch, which would otherwise have to find nothing new
                 tried = True
                 part = _neighbour_phase(landscape, pool, executor, chunk, gtol, diag, quantum, box, slack,
-                                        max(max_newton_steps - steps, 0))
+                                        max(max_newton_steps - steps, 0), solve)
                 near = tuple(a + c for a, c in zip(near, part))
                 steps += part[2]
                 if part[1] == 0 and steps < max_newton_steps:
@@ -570,12 +582,12 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
                 and pool.isolated()
                 and not (round(est) == len(pool.x) and pool.morse_ok(landscape.euler_characteristic))):
             part = _neighbour_phase(landscape, pool, executor, chunk, gtol, diag, quantum, box, slack,
-                                    int(NEIGHBOUR_SHARE * max_newton_steps))
+                                    int(NEIGHBOUR_SHARE * max_newton_steps), solve)
             near = tuple(a + c for a, c in zip(near, part))
             steps += part[2]
         finished = True
     finally:
-        if executor:  # on an error, a signal or a budget stop, the queued chunks are dropped
+        if executor and own:  # on an error, a signal or a budget stop, the queued chunks are dropped
             executor.shutdown(wait=finished, cancel_futures=True)
     found_curve = np.cumsum(np.concatenate(curve))
     at = np.unique(np.geomspace(1, len(found_curve), 400).round().astype(int))
@@ -658,7 +670,7 @@ def _nearest_other(x: np.ndarray) -> np.ndarray:
 
 
 def _neighbour_phase(landscape, pool: _Pool, executor, chunk: int, gtol: float, diag: float, quantum: float,
-                     box: np.ndarray, slack: np.ndarray, max_steps: int) -> tuple[int, int, int]:
+                     box: np.ndarray, slack: np.ndarray, max_steps: int, solve=None) -> tuple[int, int, int]:
     """Starts next to the points found, for a search whose random starts ended incomplete.
 
     Random starts find the points with large basins again and again and the
@@ -688,7 +700,7 @@ def _neighbour_phase(landscape, pool: _Pool, executor, chunk: int, gtol: float, 
         tasks = [(landscape, x0[i:i + chunk], gtol, 1e-10 * diag, 0.25 * diag, quantum, box, None)
                  for i in range(0, len(x0), chunk)]
         parts = []
-        for part in (executor.map(_solve, tasks) if executor else map(_solve, tasks)):
+        for part in (executor.map(solve or _solve, tasks) if executor else map(_solve, tasks)):
             parts.append(part)
             steps += int(part[3].sum())
             if steps >= max_steps:
@@ -769,11 +781,11 @@ class Survey:
 
 def survey(landscape, domain=None, *, starts: int = 65536, seed: int = 0, batch: int | None = None,
            jobs: int = 1, max_newton_steps: int | None = None, max_seconds: float | None = None,
-           progress=None) -> Survey:
+           progress=None, executor=None) -> Survey:
     """find_critical_points, plus what the family's theory says to compare with."""
     found = find_critical_points(landscape, domain, starts=starts, seed=seed, batch=batch, jobs=jobs,
                                  max_newton_steps=max_newton_steps, max_seconds=max_seconds,
-                                 progress=progress)
+                                 progress=progress, executor=executor)
     expected = landscape.expected_index_counts()
     mean, se = expected if expected is not None else (None, None)
     return Survey(landscape=landscape, critical=found, expected_by_index=mean,

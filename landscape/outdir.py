@@ -35,6 +35,8 @@ from .errors import LandscapeError
 MARKER = ".landscape-result"
 """The file every result folder carries, so that only such folders are ever replaced."""
 
+MARKER_TEXT = "written by landscape; a folder with this file may be replaced by the next run of the same name\n"
+
 _STAGE = "landscape-stage"
 _STAGE_RE = re.compile(r"^\..*\.landscape-(?:stage|old)-(\d+)-[^/]*$")
 _OUR_SUFFIXES = {".png", ".pdf", ".svg", ".gif", ".json", ".csv", ".md"}
@@ -174,8 +176,7 @@ def write_folder(out, name: str, fill) -> tuple[Path, dict]:
         os.umask(umask)
         os.chmod(stage, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
         data = fill(stage)
-        (stage / MARKER).write_text("written by landscape; a folder with this file may be replaced "
-                                    "by the next run of the same name\n", encoding="utf-8")
+        (stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         signals.check()  # a signal whose exception something below swallowed still stops us here
         if target.exists():
             old = Path(tempfile.mkdtemp(dir=out, prefix=f".{name}.landscape-old-{os.getpid()}-"))

@@ -153,7 +153,8 @@ def _write_report(out: Path, name: str, result, figure_set: dict, tables, format
         written = _draw(stage, [(fig, draw, result) for fig, draw in figure_set.items()], formats)
         data = results_dict(result, written)
         (stage / "results.json").write_text(dumps(data), encoding="utf-8")
-        for file_name, text in extra:
+        for file_name, text in extra:  # a name may hold one folder level (a sweep's tasks/...)
+            (stage / file_name).parent.mkdir(exist_ok=True)
             (stage / file_name).write_text(text, encoding="utf-8")
         (stage / "summary.md").write_text("\n".join(tables(data, markdown=True)) + "\n", encoding="utf-8")
         return data

@@ -18,7 +18,9 @@ Same seed, any machine (another CPU, BLAS, thread count or number of jobs):
   error by about 1e-4/eps (measured between OpenBLAS's Haswell and Prescott
   kernels on saddle-escape: up to 8e-4). Its outcome, escape step and stall are
   exact;
-- ``versions`` (the packages a file was made with) is not compared.
+- ``versions`` (the packages a file was made with) is not compared, nor a sweep's run
+  counters (``RUN_COUNTERS`` in its top-level ``tasks``: how many tasks this run did,
+  skipped as already finished or retried), which describe the run, not the result.
 
 On one machine the rule is stricter: two runs write byte-identical files.
 """
@@ -31,6 +33,7 @@ RTOL = 1e-9
 ATOL = 1e-12
 ROUNDOFF_KEYS = frozenset({"grad_norm", "gradient_check", "hessian_check"})
 IGNORED_KEYS = frozenset({"versions"})
+RUN_COUNTERS = frozenset({"done", "skipped", "retried"})
 AMPLIFIED_KEYS = frozenset({"final", "final_value"})
 ESCAPED_RTOL = 1e-2
 
@@ -54,7 +57,8 @@ def differences(a, b, path: str = "", key: str = "", limit: int = 20) -> list[st
         if len(out) >= limit:
             return
         if isinstance(x, dict) and isinstance(y, dict):
-            keys_x, keys_y = set(x) - IGNORED_KEYS, set(y) - IGNORED_KEYS
+            ignored = IGNORED_KEYS | (RUN_COUNTERS if where == "/tasks" else frozenset())
+            keys_x, keys_y = set(x) - ignored, set(y) - ignored
             if keys_x != keys_y:
                 out.append(f"{where or '/'}: keys differ: {sorted(keys_x ^ keys_y)}")
             loose = ESCAPED_RTOL if x.get("outcome") in ("escaped", "diverged") else RTOL

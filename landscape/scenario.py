@@ -49,6 +49,12 @@ class Scenario:
     jobs: int = 1
     """Worker processes for the critical-point searches (--jobs; not a file key: the results
     do not depend on it)."""
+    scheduler: str | None = None
+    """A Dask scheduler's address, or "local" (--scheduler; not a file key): where a sweep's
+    tasks run. The results do not depend on it."""
+    store: str | None = None
+    """The folder a sweep keeps its finished tasks in (OUT/NAME; set by the command line), so
+    a rerun continues where an interrupted run stopped."""
 
     def build_landscape(self):
         from .families import build
@@ -63,7 +69,8 @@ class Scenario:
         return [build(fam, params, where=f"{self.source}: [landscape]" + (f" {i + 1}" if len(tables) > 1 else ""))
                 for i, (fam, params) in enumerate(tables)]
 
-    def with_overrides(self, *, seed=None, eta=None, steps=None, formats=None, jobs=None) -> "Scenario":
+    def with_overrides(self, *, seed=None, eta=None, steps=None, formats=None, jobs=None, scheduler=None,
+                       store=None) -> "Scenario":
         """The same scenario with command-line overrides applied (and checked)."""
         where = "command line"
         changes = {}
@@ -85,6 +92,10 @@ class Scenario:
             changes["jobs"] = _int(jobs, f"{where}: --jobs", minimum=1)
         if formats is not None:
             changes["formats"] = choices(formats, FORMATS, f"{where}: --format")
+        if scheduler is not None:
+            changes["scheduler"] = _string(scheduler, f"{where}: --scheduler")
+        if store is not None:
+            changes["store"] = str(store)
         scenario = dataclasses.replace(self, **changes)
         if steps is not None or eta is not None:  # the kind's checks and work bound depend on both
             check_kind(scenario, scenario.build_landscapes())
@@ -258,7 +269,9 @@ def loads(data: dict, src: str = "<scenario>", default_name: str | None = None) 
     if "format" in figs:
         kw["formats"] = choices(figs["format"], FORMATS, f"{src}: [figures] format")
 
-    kw["settings"] = read_settings(study.Settings, data.get(section, {}), f"{src}: [{section}]")
+    reader = getattr(study.Settings, "from_table", None)  # a section with tables of its own (a sweep's grid)
+    kw["settings"] = (reader(data.get(section, {}), f"{src}: [{section}]") if reader is not None
+                      else read_settings(study.Settings, data.get(section, {}), f"{src}: [{section}]"))
     scenario = Scenario(**kw)
     lands = scenario.build_landscapes()
     check_against_landscape(scenario, lands[0])

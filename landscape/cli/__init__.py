@@ -113,9 +113,9 @@ def cli():
 
 
 def _attach() -> None:
-    from . import connect, count_critical, critical, inspect, listing, report, run
+    from . import connect, count_critical, critical, inspect, listing, report, run, sweep
 
-    for module in (listing, run, critical, count_critical, connect, inspect, report):
+    for module in (listing, run, critical, count_critical, connect, sweep, inspect, report):
         cli.add_command(module.command)
 
 

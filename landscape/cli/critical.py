@@ -19,14 +19,15 @@ from . import options as opt
                    "[default: 16384].")
 @opt.search_budget_options
 @opt.jobs_option
+@opt.scheduler_option
 @opt.seed_option(0, "Seed of the starts.")
 @opt.out_option(None, "Write OUT/critical-FAMILY/ with figures, results.json, points.csv and summary.md.")
 @opt.format_option()
 @opt.force_option
 @opt.quiet_option
 @opt.json_option
-def command(family, expr, variables, dim, params, terms_file, domain, starts, batch, max_newton_steps, max_seconds, jobs, seed, out,
-            formats, force, quiet, as_json):
+def command(family, expr, variables, dim, params, terms_file, domain, starts, batch, max_newton_steps, max_seconds, jobs,
+            scheduler, seed, out, formats, force, quiet, as_json):
     """Find all critical points of a landscape, classify them and measure completeness.
 
     FAMILY is a built-in family, or give your own formula with --expr, e.g.
@@ -47,11 +48,17 @@ def command(family, expr, variables, dim, params, terms_file, domain, starts, ba
     land = build_for_search(family, dim, settings, terms_file)
     figure_formats = opt.formats(formats) if out is not None else None
     out = opt.check_out(out, [f"critical-{land.name}"]) if out is not None else None
-    jobs = opt.capped_jobs(jobs, quiet)
-    with opt.Progress(quiet or as_json) as progress:
+    from contextlib import nullcontext
+
+    from ..parallel import Dask
+
+    jobs = opt.capped_jobs(jobs, quiet) if scheduler is None else jobs
+    with (Dask(scheduler, jobs) if scheduler is not None else nullcontext()) as cluster, \
+            opt.Progress(quiet or as_json) as progress:
         result = survey(land, box, starts=starts, seed=seed, batch=batch, jobs=jobs,
                         max_newton_steps=max_newton_steps, max_seconds=max_seconds,
-                        progress=progress.lazy("searching", starts))
+                        progress=progress.lazy("searching", starts),
+                        executor=cluster.executor() if cluster is not None else None)
     if out is not None:
         from ..report import write_critical
 

@@ -75,6 +75,12 @@ jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1
                            help="Worker processes for the critical-point searches (at most the number of "
                                 "cores); the results are the same for any number.")
 
+scheduler_option = click.option(
+    "--scheduler", default=None, metavar="ADDRESS|local",
+    help="Run the work on a Dask cluster: a scheduler's address (tcp://host:8786), or 'local' for a "
+         "LocalCluster of --jobs workers here; the results are the same. Needs pip install "
+         "'landscape-sim[dask]'.")
+
 
 def landscape_options(f):
     """FAMILY (optional: --expr gives a formula instead), --expr/--vars, --dim, -p KEY=VALUE and

@@ -80,7 +80,10 @@ def command(out, formats, jobs, quiet, as_json):
     out = check_out(out, names + [folder for folder, _, _ in GALLERY_ANALYSES])
     figure_formats = parse_formats(formats) if formats else ("png",)
     jobs = capped_jobs(jobs, quiet)
-    specs = [load(resolve(name)).with_overrides(formats=formats, jobs=jobs) for name in names]  # all checked first
+    specs = [load(resolve(name)) for name in names]  # all checked first
+    # a sweep keeps its finished tasks in OUT/NAME/tasks/ and reuses them (remove them to recompute)
+    specs = [s.with_overrides(formats=formats, jobs=jobs, store=out / s.name if s.kind == "sweep" else None)
+             for s in specs]
     done = []
     for spec in specs:
         with Progress(quiet or as_json) as progress:

@@ -82,6 +82,8 @@ def command(scenario, expr, variables, domain, optimizers, name, params, out, fo
         spec = _expression_spec(scenario, expr, variables, domain, optimizers, name, params, formats, seed, eta,
                                 steps, capped_jobs(jobs, quiet))
     out = check_out(out, [spec.name])
+    if spec.kind == "sweep":  # resumable as with `landscape sweep`
+        spec = spec.with_overrides(store=out / spec.name)
     study = STUDIES[spec.kind]
     with Progress(quiet or as_json) as progress:
         result = run(spec, progress.callback)

@@ -10,7 +10,8 @@ _WHERE = {  # name -> (module, class), in the order listings show them
     "saddle-2d": ("classic", "Saddle2D"), "monkey-saddle": ("classic", "MonkeySaddle"),
     "rosenbrock": ("classic", "Rosenbrock"), "himmelblau": ("classic", "Himmelblau"),
     "six-hump-camel": ("classic", "SixHumpCamel"), "muller-brown": ("classic", "MullerBrown"),
-    "quadratic": ("quadratic", "Quadratic"), "separable": ("separable", "Separable"),
+    "quadratic": ("quadratic", "Quadratic"), "random-quadratic": ("random_quadratic", "RandomQuadratic"),
+    "separable": ("separable", "Separable"),
     "random-field": ("random_field", "RandomField"), "pspin": ("pspin", "PSpin"),
     "polynomial": ("polynomial", "Polynomial"), "saddle-chain": ("saddle_chain", "SaddleChain"),
     "linear-net": ("linear_net", "LinearNet"), "mlp": ("mlp", "MLPLoss"), "expression": ("expression", "Expression"),
@@ -38,7 +39,7 @@ class _Registry(Mapping):
 LANDSCAPES: Mapping[str, type[Landscape]] = _Registry()
 
 __all__ = ["LANDSCAPES", "Expression", "Himmelblau", "Landscape", "LinearNet", "MLPLoss", "MonkeySaddle", "MullerBrown", "Polynomial",
-           "PSpin", "Quadratic", "RandomField", "Rosenbrock", "Saddle2D", "SaddleChain", "Separable", "SixHumpCamel"]
+           "PSpin", "Quadratic", "RandomField", "RandomQuadratic", "Rosenbrock", "Saddle2D", "SaddleChain", "Separable", "SixHumpCamel"]
 
 
 def __getattr__(name: str):

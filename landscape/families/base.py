@@ -134,6 +134,16 @@ class Landscape:
         """The expected mean value of the critical points of each index, or None."""
         return None
 
+    def expected_total(self):
+        """(E[total number of critical points], standard error), or None: the sum of
+        ``expected_index_counts`` with their errors added in quadrature (a family whose
+        per-index errors are correlated gives its own)."""
+        expected = self.expected_index_counts()
+        if expected is None:
+            return None
+        mean, se = (np.asarray(a, dtype=float) for a in expected)
+        return float(mean.sum()), float(np.sqrt(np.sum(se**2)))
+
     def count_bound(self) -> int | None:
         """The most isolated critical points the landscape can have (complex count), or None."""
         return None

@@ -8,6 +8,7 @@ dimensional tangent space, written in an orthonormal basis of it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -168,6 +169,11 @@ class PSpin(Landscape):
         """(E[number of critical points of index k], standard error), k = 0..N-1, by Kac-Rice."""
         return pspin_expected_counts(self.dim, self.p, samples=samples, seed=seed)
 
+    def expected_total(self, samples: int = 20000, seed: int = 0):
+        """(E[total number of critical points], its standard error) by Kac-Rice, from the same samples."""
+        kr = pspin_kac_rice(self.dim, self.p, samples=samples, seed=seed)
+        return float(kr.counts.sum()), kr.total_se
+
     def expected_index_values(self, samples: int = 20000, seed: int = 0):
         """The mean value H of the critical points of index k, k = 0..N-1, by Kac-Rice."""
         return pspin_kac_rice(self.dim, self.p, samples=samples, seed=seed).values
@@ -185,6 +191,8 @@ class KacRice:
     counts: np.ndarray
     counts_se: np.ndarray
     values: np.ndarray
+    total_se: float = float("nan")
+    """The standard error of E[total], from the same samples (the indices' errors are correlated)."""
 
 
 def pspin_expected_counts(n: int, p: int, *, samples: int = 20000, seed: int = 0):
@@ -193,6 +201,7 @@ def pspin_expected_counts(n: int, p: int, *, samples: int = 20000, seed: int = 0
     return kr.counts, kr.counts_se
 
 
+@functools.lru_cache(maxsize=64)
 def pspin_kac_rice(n: int, p: int, *, samples: int = 20000, seed: int = 0) -> KacRice:
     """Kac-Rice expectation of the critical points of each index of the p-spin on the sphere.
 
@@ -211,7 +220,8 @@ def pspin_kac_rice(n: int, p: int, *, samples: int = 20000, seed: int = 0) -> Ka
     ``samples`` matrices; the t integrals (of |det| and of t |det|) are exact,
     interval by interval between consecutive eigenvalues, from the polynomial
     prod(t - l_i) and the truncated Gaussian moments; each sample is averaged
-    with its mirror (-G, -t), which has the same law.
+    with its mirror (-G, -t), which has the same law. Cached (a sweep asks for each N's
+    counts, total and values); its arrays are read-only.
     """
     from scipy.special import gammaln, ndtr
 
@@ -248,4 +258,8 @@ def pspin_kac_rice(n: int, p: int, *, samples: int = 20000, seed: int = 0) -> Ka
     first = 0.5 * (first - first[:, ::-1])
     mean = counts.mean(axis=0)
     values = sigma * math.sqrt(n * (p - 1) / p) * const * first.mean(axis=0) / np.where(mean > 0, mean, np.nan)
-    return KacRice(counts=mean, counts_se=counts.std(axis=0, ddof=1) / math.sqrt(samples), values=values)
+    se = counts.std(axis=0, ddof=1) / math.sqrt(samples)
+    for array in (mean, se, values):
+        array.flags.writeable = False
+    return KacRice(counts=mean, counts_se=se, values=values,
+                   total_se=float(counts.sum(axis=1).std(ddof=1) / math.sqrt(samples)))

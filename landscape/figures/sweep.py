@@ -1,0 +1,187 @@
+"""Figures of a sweep: means against the grid with their theory, counts by index, found fractions, spreads.
+
+Every figure reads the sweep's result (``studies.sweep.SweepResult``); the x axis is
+the grid's first parameter and each combination of the others is one series. Error
+bars are 95% intervals of the mean (1.96 standard errors over the seeds); theory
+(Kac-Rice, the GOE, the separable closed form) is drawn dashed on top, with its own
+Monte Carlo error as a band where it has one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .style import C, THEORY, cycle_colour, subplots
+
+Z95 = 1.96
+
+
+def _data(result) -> dict:
+    return result.to_dict() if hasattr(result, "to_dict") else result
+
+
+def _series(data: dict):
+    """[(label, [cells in x order])] grouping cells by every grid key but the first."""
+    names = list(data["settings"]["grid"])
+    x, rest = names[0], names[1:]
+    groups: dict = {}
+    for c in data["cells"]:
+        key = tuple((k, json_key(c["params"][k])) for k in rest)
+        groups.setdefault(key, []).append(c)
+    out = []
+    for key, cells in groups.items():
+        label = ", ".join(f"{k} = {v}" for k, v in key) or None
+        out.append((label, cells))
+    return x, out
+
+
+def json_key(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+def _xs(cells, x):
+    values = [c["params"][x] for c in cells]
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    return (np.array(values, dtype=float) if numeric else np.arange(len(values))), values, numeric
+
+
+def _err(c, key):
+    se = c["se"].get(key)
+    return 0.0 if se is None else Z95 * se
+
+
+def means(result, axes=None):
+    """Mean total critical points and mean minima against the first grid parameter, with 95%
+    error bars and the theory (dashed; log scale when the values span more than a decade)."""
+    data = _data(result)
+    if axes is None:
+        fig, axes = subplots(1, 2, figsize=(11, 4.4))
+    fig = axes[0].figure
+    x, series = _series(data)
+    for ax, key, title in zip(axes, ("total", "minima"), ("all critical points", "minima")):
+        spans = []
+        for i, (label, cells) in enumerate(series):
+            xs, values, numeric = _xs(cells, x)
+            m = np.array([np.nan if c["mean"][key] is None else c["mean"][key] for c in cells], dtype=float)
+            e = np.array([_err(c, key) for c in cells])
+            colour = cycle_colour(i)
+            ax.errorbar(xs, m, yerr=e, fmt="o", ms=5, color=colour, capsize=3, lw=1.2, zorder=3,
+                        label=f"measured{', ' + label if label else ''} (mean ± 95%)")
+            th = np.array([np.nan if c["theory"].get(key) is None else c["theory"][key] for c in cells], dtype=float)
+            if np.isfinite(th).any():
+                ax.plot(xs, th, color=C["black"] if len(series) == 1 else colour, marker="_", ms=10,
+                        label=f"theory ({data['theory']})" + (f", {label}" if label else ""), **THEORY)
+                spans.append(th[np.isfinite(th)])
+            spans.append(m[np.isfinite(m)])
+            if not numeric:
+                ax.set_xticks(xs, [str(v) for v in values])
+            elif all(float(v).is_integer() for v in values) and len(values) <= 16:
+                ax.set_xticks(xs)
+        allv = np.concatenate(spans) if spans else np.array([])
+        allv = allv[allv > 0]
+        if allv.size and allv.max() / allv.min() > 10:
+            ax.set_yscale("log")
+        ax.set_xlabel(x)
+        ax.set_ylabel(f"mean number of {title} per draw")
+        ax.set_title(f"{title}: mean over {data['settings']['seeds']} seeds per cell")
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+    return fig
+
+
+def by_index(result, ax=None):
+    """Mean count of each index k per cell (bars, 95% error bars) against theory (diamonds)."""
+    data = _data(result)
+    cells = data["cells"][:12]
+    cols = min(4, len(cells))
+    rows = -(-len(cells) // cols)
+    fig, axes = subplots(rows, cols, figsize=(3.2 * cols + 0.6, 2.8 * rows + 0.6), squeeze=False)
+    names = list(data["settings"]["grid"])
+    for ax, c in zip(axes.flat, cells):
+        m = np.array([np.nan if v is None else v for v in c["mean"]["by_index"]], dtype=float)
+        e = np.array([0.0 if v is None else Z95 * v for v in c["se"]["by_index"]])
+        k = np.arange(m.size)
+        ax.bar(k, m, yerr=e, color=C["sky"], edgecolor=C["blue"], capsize=2, label="measured (mean ± 95%)")
+        th = c["theory"].get("by_index")
+        if th is not None:
+            ax.plot(k, th, "D", color=C["black"], ms=5, zorder=4, label=f"theory ({data['theory']})")
+        ax.set_title(", ".join(f"{n} = {c['params'][n]}" for n in names), fontsize=9)
+        ax.set_xlabel("index k")
+        ax.set_xticks(k if k.size <= 13 else k[::2])
+    for ax in list(axes.flat)[len(cells):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("mean count")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=2, frameon=False, fontsize=9)
+    return fig
+
+
+def found_fraction(result, ax=None):
+    """Found / expected total against the first grid parameter (95% error bars), the line at 1."""
+    from .style import new_axes
+
+    data = _data(result)
+    fig, ax = new_axes(ax)
+    x, series = _series(data)
+    for i, (label, cells) in enumerate(series):
+        xs, values, numeric = _xs(cells, x)
+        m = np.array([np.nan if c["mean"]["found_fraction"] is None else c["mean"]["found_fraction"]
+                      for c in cells], dtype=float)
+        e = np.array([_err(c, "found_fraction") for c in cells])
+        ax.errorbar(xs, m, yerr=e, fmt="o-", ms=5, color=cycle_colour(i), capsize=3, lw=1.2,
+                    label=label or "measured (mean ± 95%)")
+        if not numeric:
+            ax.set_xticks(xs, [str(v) for v in values])
+    ax.axhline(1.0, color=C["black"], label="all expected points", **THEORY)
+    if x == "starts":
+        ax.set_xscale("log", base=2)
+    ax.set_xlabel(x)
+    ax.set_ylabel("found / expected critical points")
+    ax.set_title("how much of the expected set one search finds")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+def distributions(result, ax=None):
+    """Per cell, the histogram of the total over the seeds, with its mean and the theory."""
+    data = _data(result)
+    cells = data["cells"][:12]
+    names = list(data["settings"]["grid"])
+    cols = min(4, len(cells))
+    rows = -(-len(cells) // cols)
+    fig, axes = subplots(rows, cols, figsize=(3.2 * cols + 0.6, 2.6 * rows + 0.6), squeeze=False)
+    by_cell: dict = {}
+    for t in data["task_results"]:
+        by_cell.setdefault(repr(sorted(t["params"].items())), []).append(t["total"])
+    for ax, c in zip(axes.flat, cells):
+        totals = np.array(by_cell.get(repr(sorted(c["params"].items())), []), dtype=float)
+        if totals.size:
+            lo, hi = totals.min(), totals.max()
+            bins = np.arange(lo - 0.5, hi + 1.5) if hi - lo <= 40 else 20
+            ax.hist(totals, bins=bins, color=C["sky"], edgecolor=C["blue"], label="draws")
+            ax.axvline(totals.mean(), color=C["blue"], lw=2, label="mean")
+        th = c["theory"].get("total")
+        if th is not None:
+            ax.axvline(th, color=C["black"], label=f"theory ({data['theory']})", **THEORY)
+        ax.set_title(", ".join(f"{n} = {c['params'][n]}" for n in names), fontsize=9)
+        ax.set_xlabel("critical points found")
+    for ax in list(axes.flat)[len(cells):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("draws")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=3, frameon=False, fontsize=9)
+    return fig
+
+
+FIGURES = {"means": means, "by-index": by_index, "found-fraction": found_fraction, "distributions": distributions}
+
+
+def can_draw(name: str, result) -> bool:
+    """by-index and found-fraction need the family's theory; every figure needs a finished task."""
+    data = _data(result)
+    if not data["task_results"]:
+        return False
+    if name in ("by-index", "found-fraction"):
+        return any(c["theory"].get("by_index") is not None for c in data["cells"])
+    return True
