@@ -42,7 +42,8 @@ BOOTSTRAP = 2000
 """Resamples of the seeds for the bootstrap intervals of a cell's means."""
 
 METRICS = ("total", "minima", "saddles", "maxima", "degenerate", "by_index", "value_by_index",
-           "found_fraction", "complete", "estimated_total", "newton_steps", "starts_used", "found_by_neighbours")
+           "found_fraction", "found_fraction_random", "complete", "estimated_total", "newton_steps", "starts_used",
+           "found_by_neighbours")
 """The numbers a cell summarises (the keys of ``mean``, ``se``, ``theory`` and ``z``)."""
 
 
@@ -272,9 +273,9 @@ def theory_of(land) -> dict:
     total, total_se = land.expected_total()
     values = land.expected_index_values()
     out = {"by_index": mean.tolist(), "total": total, "minima": float(mean[0]), "maxima": float(mean[-1]),
-           "saddles": float(mean[1:-1].sum()), "found_fraction": 1.0}
+           "saddles": float(mean[1:-1].sum()), "found_fraction": 1.0, "found_fraction_random": 1.0}
     out_se = {"by_index": se.tolist(), "total": total_se, "minima": float(se[0]), "maxima": float(se[-1]),
-              "saddles": float(np.sqrt(np.sum(se[1:-1] ** 2))), "found_fraction": 0.0}
+              "saddles": float(np.sqrt(np.sum(se[1:-1] ** 2))), "found_fraction": 0.0, "found_fraction_random": 0.0}
     if values is not None:
         out["value_by_index"] = [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=float)]
     return {"mean": out, "se": out_se}
@@ -291,10 +292,13 @@ def summarise(plan: Plan, cell: dict, records: list[dict], theory: dict) -> dict
                 "found_by_neighbours"):
         mean[key], se[key] = _stats([r[key] for r in results])
     mean["starts_used"], se["starts_used"] = _stats([r["starts"] + r["neighbour_starts"] for r in results])
-    if expected_total:
+    if expected_total:  # all found, and those the random starts found before the neighbour starts
         mean["found_fraction"], se["found_fraction"] = _stats([r["total"] / expected_total for r in results])
+        mean["found_fraction_random"], se["found_fraction_random"] = _stats(
+            [(r["total"] - r["found_by_neighbours"]) / expected_total for r in results])
     else:
-        mean["found_fraction"], se["found_fraction"] = None, None
+        for key in ("found_fraction", "found_fraction_random"):
+            mean[key], se[key] = None, None
     for key in ("by_index", "value_by_index"):
         mean[key], se[key] = _vector_stats([r[key] for r in results])
     rng = stream(plan.seed, "sweep", "bootstrap", canonical(cell))
@@ -314,8 +318,9 @@ def summarise(plan: Plan, cell: dict, records: list[dict], theory: dict) -> dict
 
 def starts_for(cells: list[dict], fraction: float = 0.99) -> list[dict]:
     """For a grid with ``starts``: per combination of the other parameters, the fewest
-    starts whose mean found fraction reaches ``fraction`` (None when none does), and the
-    mean starts that cell actually used (random and neighbour starts together)."""
+    starts whose mean found fraction reaches ``fraction`` (None when none does), the mean
+    starts that cell actually used (random and neighbour starts together), and the fewest
+    random starts that reach it without the neighbour starts."""
     if not cells or "starts" not in cells[0]["params"]:
         return []
     groups: dict = {}
@@ -327,8 +332,10 @@ def starts_for(cells: list[dict], fraction: float = 0.99) -> list[dict]:
         enough = sorted(c["params"]["starts"] for c in group
                         if c["mean"]["found_fraction"] is not None and c["mean"]["found_fraction"] >= fraction)
         first = next(c for c in group if c["params"]["starts"] == enough[0]) if enough else None
+        alone = sorted(c["params"]["starts"] for c in group if (c["mean"].get("found_fraction_random") or 0) >= fraction)
         out.append({"params": json.loads(key), "fraction": fraction, "starts": enough[0] if enough else None,
-                    "starts_used": first["mean"]["starts_used"] if first else None})
+                    "starts_used": first["mean"]["starts_used"] if first else None,
+                    "starts_random_alone": alone[0] if alone else None})
     return out
 
 

@@ -185,7 +185,34 @@ CLAIMS = {
                                  == (32, 30)),
     "landscape count-critical --dim 1000 --model goe":
         (None, lambda r, cwd: r.exit_code == 2 and "hours" in r.stderr and "--force" in r.stderr),
+    # sweeps at 2 to 4 seeds per cell (--seeds: the first tasks of the full sweep)
+    "landscape sweep pspin-complexity": (["sweep", "pspin-complexity", "--seeds", "2", "--jobs", "2", "--json", "-q"],
+                                         lambda r, cwd: _check_sweep(r, cwd, "pspin-complexity", 11, 2)),
+    "landscape sweep pspin-complexity --jobs 2":
+        (["sweep", "pspin-complexity", "--seeds", "2", "--jobs", "2", "--json", "-q"],
+         lambda r, cwd: _check_sweep(r, cwd, "pspin-complexity", 11, 2)),
+    "landscape sweep FILE.toml": (["sweep", "FILE.toml", "--seeds", "4", "--json", "-q"],
+                                  lambda r, cwd: _check_sweep(r, cwd, "FILE", 2, 4)),
+    "landscape sweep FILE.toml --scheduler local --jobs 2":
+        (["sweep", "FILE.toml", "--seeds", "4", "--scheduler", "local", "--jobs", "2", "--json", "-q"],
+         lambda r, cwd: _check_sweep(r, cwd, "FILE", 2, 4)),
+    "landscape sweep FILE.toml --scheduler tcp://head:8786":  # no cluster here: the one-line refusal
+        (None, lambda r, cwd: r.exit_code == 2 and "--scheduler tcp://head:8786: no Dask scheduler answered"
+         in r.stderr and not (cwd / "figures").exists()),
+    "landscape critical pspin --dim 12 --scheduler local":
+        (["critical", "pspin", "--dim", "12", "--scheduler", "local", "--json", "-q"],
+         lambda r, cwd: _json(r)["by_index"] == [2] * 12),  # p = 2: the eigenvectors +-v_k of J
 }
+
+REFUSALS = {"landscape count-critical --dim 1000 --model goe", "landscape sweep FILE.toml --scheduler tcp://head:8786"}
+"""README lines that show a refusal: they exit 2, which their check asserts."""
+
+
+def _check_sweep(result, cwd, name, cells, seeds):
+    data = _json(result)
+    assert len(data["cells"]) == cells and all(c["seeds"] == seeds for c in data["cells"])
+    assert data["theory"] == "Kac-Rice" and data["tasks"]["failed"] == 0
+    return len(list((cwd / "figures" / name / "tasks").glob("task-*.json"))) == cells * seeds
 
 LINES = [re.split(r"\s[#>|]", line.strip())[0].strip() for block in _blocks("bash") for line in block.splitlines()
          if line.strip().startswith("landscape ")]
@@ -203,12 +230,14 @@ def test_every_readme_command_runs_and_does_what_the_readme_says(line, tmp_path,
     monkeypatch.chdir(tmp_path)
     (tmp_path / "f.json").write_text('{"terms": [[[4, 0], 1], [[0, 4], 1], [[1, 1], -3.5], [[2, 0], -1]]}')
     (tmp_path / "my-scenario.toml").write_text('[landscape]\nfamily = "himmelblau"\n[run]\nsteps = 200\n')
+    sweep = next(b for b in _blocks("toml") if 'kind = "sweep"' in b)
+    (tmp_path / "FILE.toml").write_text(sweep)  # the README's sweep file
     if "--points figures/critical-six-hump-camel" in line:  # the README's line before it writes the points
         assert CliRunner().invoke(cli, ["critical", "six-hump-camel", "--out", "figures", "-q"]).exit_code == 0
     args, check = CLAIMS[line]
     args = args if args is not None else shlex.split(line)[1:]
     result = CliRunner().invoke(cli, args)
-    if line != "landscape count-critical --dim 1000 --model goe":  # the README's refusal example
+    if line not in REFUSALS:
         assert result.exit_code == 0, (line, result.output)
     if check is not None:
         assert check(result, tmp_path), (line, result.stdout[-2000:])

@@ -27,12 +27,15 @@ from .options import (
 @click.option("--format", "formats", default=None, metavar="png,pdf,svg",
               help="Figure formats, comma-separated (default: the scenario's, usually png).")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the scenario's seed.")
+@click.option("--seeds", type=click.IntRange(min=1), default=None,
+              help="Override the draws per cell: the first N seeds of each cell, the same tasks a full run "
+                   "starts with (a quick look now; the full run later reuses them).")
 @jobs_option
 @scheduler_option
 @force_option
 @quiet_option
 @json_option
-def command(scenario, out, formats, seed, jobs, scheduler, force, quiet, as_json):
+def command(scenario, out, formats, seed, seeds, jobs, scheduler, force, quiet, as_json):
     """Run a sweep: every (cell, seed) task of the grid, then means, errors and theory per cell.
 
     \b
@@ -49,6 +52,10 @@ def command(scenario, out, formats, seed, jobs, scheduler, force, quiet, as_json
     spec = load(resolve(scenario))
     if spec.kind != "sweep":
         raise LandscapeError(f"{scenario} is a {spec.kind} scenario, not a sweep: run it with landscape run")
+    if seeds is not None:
+        import dataclasses
+
+        spec = dataclasses.replace(spec, settings=dataclasses.replace(spec.settings, seeds=seeds))
     out = check_out(out, [spec.name])
     spec = spec.with_overrides(seed=seed, formats=formats, jobs=capped_jobs(jobs, quiet) if scheduler is None else jobs,
                                scheduler=scheduler, store=out / spec.name)

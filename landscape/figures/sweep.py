@@ -84,7 +84,8 @@ def means(result, axes=None):
         ax.set_xlabel(x)
         ax.set_ylabel(f"mean number of {title} per draw")
         ax.set_title(f"{title}: mean over {data['settings']['seeds']} seeds per cell")
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=min(4, len(labels)), frameon=False, fontsize=8)
     return fig
 
 
@@ -117,28 +118,37 @@ def by_index(result, ax=None):
 
 
 def found_fraction(result, ax=None):
-    """Found / expected total against the first grid parameter (95% error bars), the line at 1."""
+    """Found / expected total against the first grid parameter (95% error bars): the engine's
+    (random starts, then starts next to the points found), and the random starts' alone."""
     from .style import new_axes
 
     data = _data(result)
-    fig, ax = new_axes(ax)
+    fig, ax = new_axes(ax, size=(8.0, 4.8))
     x, series = _series(data)
     for i, (label, cells) in enumerate(series):
         xs, values, numeric = _xs(cells, x)
-        m = np.array([np.nan if c["mean"]["found_fraction"] is None else c["mean"]["found_fraction"]
-                      for c in cells], dtype=float)
-        e = np.array([_err(c, "found_fraction") for c in cells])
-        ax.errorbar(xs, m, yerr=e, fmt="o-", ms=5, color=cycle_colour(i), capsize=3, lw=1.2,
-                    label=label or "measured (mean ± 95%)")
+        colour = cycle_colour(i)
+        for key, style, what in (("found_fraction", "o-", "search"), ("found_fraction_random", "s:", "random starts alone")):
+            m = np.array([np.nan if c["mean"].get(key) is None else c["mean"][key] for c in cells], dtype=float)
+            e = np.array([_err(c, key) for c in cells])
+            ax.errorbar(xs, m, yerr=e, fmt=style, ms=5 if key == "found_fraction" else 4, color=colour, capsize=3,
+                        lw=1.2, alpha=1.0 if key == "found_fraction" else 0.7,
+                        label=f"{label + ': ' if label else ''}{what}")
         if not numeric:
             ax.set_xticks(xs, [str(v) for v in values])
     ax.axhline(1.0, color=C["black"], label="all expected points", **THEORY)
     if x == "starts":
         ax.set_xscale("log", base=2)
-    ax.set_xlabel(x)
+    else:
+        xs, values, numeric = _xs(series[0][1], x)
+        if numeric and all(float(v).is_integer() for v in values) and len(values) <= 16:
+            ax.set_xticks(xs)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(x + (" (random starts)" if x == "starts" else ""))
     ax.set_ylabel("found / expected critical points")
-    ax.set_title("how much of the expected set one search finds")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set_title("how much of the expected set one search finds", fontsize=10)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize=8)
     return fig
 
 
