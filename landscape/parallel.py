@@ -155,7 +155,7 @@ class Dask(InProcess):
 
     name = "dask"
 
-    def __init__(self, address: str, jobs: int = 1, timeout: float = 5.0):
+    def __init__(self, address: str, jobs: int = 1, timeout: float = 3.0):
         try:
             from distributed import Client, LocalCluster
         except ImportError:

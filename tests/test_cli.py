@@ -32,7 +32,8 @@ def test_list_names_every_builtin_scenario():
     names = [line.split()[0] for line in result.output.splitlines()]
     # the shipped scenarios, plus the example study's that tests/conftest.py registers
     assert names == ["dead-relu", "dropout-noise", "example-walk", "linear-net", "lr-stability", "mlp-xor",
-                     "muller-brown-paths", "pspin-tree", "saddle-2d", "saddle-chain", "saddle-escape"]
+                     "muller-brown-paths", "pspin-complexity", "pspin-tree", "saddle-2d", "saddle-chain",
+                     "saddle-escape", "separable-completeness"]
     families = invoke("list", "--families").output
     assert "saddle-2d" in families and "muller-brown" in families and "mlp" in families
 

@@ -12,7 +12,7 @@ from conftest import imported_by_command
 
 from landscape.cli import cli
 
-COMMANDS = ["list", "run", "critical", "count-critical", "connect", "inspect", "report"]
+COMMANDS = ["list", "run", "critical", "count-critical", "connect", "sweep", "inspect", "report"]
 
 
 def invoke(*args, **kw):

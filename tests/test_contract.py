@@ -204,7 +204,7 @@ def test_the_readme_documents_each_kinds_keys():
             continue
         assert kind in rows, f"the README's table lacks {kind}"
         depth, top, cell = 0, [], rows[kind]
-        for m in re.finditer(r"\(|\)|`([a-z_]+)`", cell):
+        for m in re.finditer(r"\(|\)|`([a-z_0-9]+)`", cell):
             if m.group(0) == "(":
                 depth += 1
             elif m.group(0) == ")":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from landscape.cli import cli
 
@@ -186,11 +187,11 @@ CLAIMS = {
     "landscape count-critical --dim 1000 --model goe":
         (None, lambda r, cwd: r.exit_code == 2 and "hours" in r.stderr and "--force" in r.stderr),
     # sweeps at 2 to 4 seeds per cell (--seeds: the first tasks of the full sweep)
-    "landscape sweep pspin-complexity": (["sweep", "pspin-complexity", "--seeds", "2", "--jobs", "2", "--json", "-q"],
-                                         lambda r, cwd: _check_sweep(r, cwd, "pspin-complexity", 11, 2)),
+    "landscape sweep pspin-complexity": (["sweep", "pspin-complexity", "--seeds", "1", "--jobs", "2", "--json", "-q"],
+                                         lambda r, cwd: _check_sweep(r, cwd, "pspin-complexity", 11, 1)),
     "landscape sweep pspin-complexity --jobs 2":
-        (["sweep", "pspin-complexity", "--seeds", "2", "--jobs", "2", "--json", "-q"],
-         lambda r, cwd: _check_sweep(r, cwd, "pspin-complexity", 11, 2)),
+        (["sweep", "pspin-complexity", "--seeds", "1", "--jobs", "2", "--json", "-q"],
+         lambda r, cwd: _check_sweep(r, cwd, "pspin-complexity", 11, 1)),
     "landscape sweep FILE.toml": (["sweep", "FILE.toml", "--seeds", "4", "--json", "-q"],
                                   lambda r, cwd: _check_sweep(r, cwd, "FILE", 2, 4)),
     "landscape sweep FILE.toml --scheduler local --jobs 2":
@@ -201,10 +202,15 @@ CLAIMS = {
          in r.stderr and not (cwd / "figures").exists()),
     "landscape critical pspin --dim 12 --scheduler local":
         (["critical", "pspin", "--dim", "12", "--scheduler", "local", "--json", "-q"],
-         lambda r, cwd: _json(r)["by_index"] == [2] * 12),  # p = 2: the eigenvectors +-v_k of J
+         lambda r, cwd: _json(r)["critical_points"] == _json(CliRunner().invoke(  # the same points as here
+             cli, ["critical", "pspin", "--dim", "12", "--json", "-q"]))["critical_points"]),
+    "landscape sweep pspin-complexity --scheduler tcp://head:8786 --out results":  # the cluster example
+        (None, lambda r, cwd: r.exit_code == 2 and "no Dask scheduler answered" in r.stderr
+         and not (cwd / "results").exists()),
 }
 
-REFUSALS = {"landscape count-critical --dim 1000 --model goe", "landscape sweep FILE.toml --scheduler tcp://head:8786"}
+REFUSALS = {"landscape count-critical --dim 1000 --model goe", "landscape sweep FILE.toml --scheduler tcp://head:8786",
+            "landscape sweep pspin-complexity --scheduler tcp://head:8786 --out results"}
 """README lines that show a refusal: they exit 2, which their check asserts."""
 
 

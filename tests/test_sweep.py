@@ -341,3 +341,23 @@ def test_sweep_refuses_a_scenario_that_is_not_a_sweep(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 2 and "not a sweep: run it with landscape run" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+GALLERY = Path(__file__).resolve().parents[1] / "figures"
+
+
+def test_the_gallery_sweeps_say_what_the_readme_says():
+    """The README's numbers for the two built-in sweeps, read from the committed gallery."""
+    pspin = json.loads((GALLERY / "pspin-complexity" / "results.json").read_text())
+    cells = pspin["cells"]
+    assert [c["params"]["dim"] for c in cells] == list(range(2, 13)) and all(c["seeds"] == 40 for c in cells)
+    assert max(abs(c["z"][k]) for c in cells for k in ("total", "minima")) < 1.8
+    assert cells[0]["mean"]["total"] == pytest.approx(5.2) and round(cells[-1]["mean"]["total"]) == 666
+    assert cells[1]["se"]["total"] / cells[1]["mean"]["total"] < 0.06  # about 5% at small N
+    for c in cells:  # k <-> N - 1 - k: H -> -H maps index k to N - 1 - k, for the theory exactly
+        assert c["theory"]["by_index"] == pytest.approx(c["theory"]["by_index"][::-1], rel=1e-12)
+    sep = json.loads((GALLERY / "separable-completeness" / "results.json").read_text())
+    rows = {r["params"]["dim"]: r for r in sep["starts_for_99"]}
+    assert all(rows[n]["starts"] == 16 for n in range(2, 7))
+    assert [rows[n]["starts_random_alone"] for n in range(2, 7)] == [64, 256, 1024, 4096, None]
+    assert rows[6]["starts_used"] == pytest.approx(35008)
