@@ -104,7 +104,7 @@ def main() -> None:
 
     fit_n = [n for n in dims if n >= 6]
     slope, icpt = np.polyfit(fit_n, [math.log(cost[dims.index(n)]) for n in fit_n], 1)
-    print(f"     measured seconds per task: " + ", ".join(f"N={n}: {c:.2f}" for n, c in zip(dims, cost)))
+    print("     measured seconds per task: " + ", ".join(f"N={n}: {c:.2f}" for n, c in zip(dims, cost)))
     print(f"     fit over N >= 6: seconds ~ {math.exp(icpt):.3g} x {math.exp(slope):.3f}^N")
     total = 0.0
     lines = []

@@ -21,6 +21,7 @@ from .options import (
     set_force,
 )
 
+
 @click.command("sweep", short_help="Average searches over seeds and a grid, against theory.")
 @click.argument("scenario", metavar="NAME|FILE.toml", shell_complete=complete_scenario)
 @out_option("figures", "Folder to write NAME/ into (finished tasks are kept in NAME/tasks/ as they land).")

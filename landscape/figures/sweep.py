@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import C, THEORY, cycle_colour, subplots
+from .style import THEORY, C, cycle_colour, subplots
 
 Z95 = 1.96
 
@@ -97,21 +97,21 @@ def by_index(result, ax=None):
     rows = -(-len(cells) // cols)
     fig, axes = subplots(rows, cols, figsize=(3.2 * cols + 0.6, 2.8 * rows + 0.6), squeeze=False)
     names = list(data["settings"]["grid"])
-    for ax, c in zip(axes.flat, cells):
+    for panel, c in zip(axes.flat, cells):
         m = np.array([np.nan if v is None else v for v in c["mean"]["by_index"]], dtype=float)
         e = np.array([0.0 if v is None else Z95 * v for v in c["se"]["by_index"]])
         k = np.arange(m.size)
-        ax.bar(k, m, yerr=e, color=C["sky"], edgecolor=C["blue"], capsize=2, label="measured (mean ± 95%)")
+        panel.bar(k, m, yerr=e, color=C["sky"], edgecolor=C["blue"], capsize=2, label="measured (mean ± 95%)")
         th = c["theory"].get("by_index")
         if th is not None:
-            ax.plot(k, th, "D", color=C["black"], ms=5, zorder=4, label=f"theory ({data['theory']})")
-        ax.set_title(", ".join(f"{n} = {c['params'][n]}" for n in names), fontsize=9)
-        ax.set_xlabel("index k")
-        ax.set_xticks(k if k.size <= 13 else k[::2])
-    for ax in list(axes.flat)[len(cells):]:
-        ax.set_visible(False)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("mean count")
+            panel.plot(k, th, "D", color=C["black"], ms=5, zorder=4, label=f"theory ({data['theory']})")
+        panel.set_title(", ".join(f"{n} = {c['params'][n]}" for n in names), fontsize=9)
+        panel.set_xlabel("index k")
+        panel.set_xticks(k if k.size <= 13 else k[::2])
+    for panel in list(axes.flat)[len(cells):]:
+        panel.set_visible(False)
+    for panel in axes[:, 0]:
+        panel.set_ylabel("mean count")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=2, frameon=False, fontsize=9)
     return fig
@@ -163,22 +163,22 @@ def distributions(result, ax=None):
     by_cell: dict = {}
     for t in data["task_results"]:
         by_cell.setdefault(repr(sorted(t["params"].items())), []).append(t["total"])
-    for ax, c in zip(axes.flat, cells):
+    for panel, c in zip(axes.flat, cells):
         totals = np.array(by_cell.get(repr(sorted(c["params"].items())), []), dtype=float)
         if totals.size:
             lo, hi = totals.min(), totals.max()
             bins = np.arange(lo - 0.5, hi + 1.5) if hi - lo <= 40 else 20
-            ax.hist(totals, bins=bins, color=C["sky"], edgecolor=C["blue"], label="draws")
-            ax.axvline(totals.mean(), color=C["blue"], lw=2, label="mean")
+            panel.hist(totals, bins=bins, color=C["sky"], edgecolor=C["blue"], label="draws")
+            panel.axvline(totals.mean(), color=C["blue"], lw=2, label="mean")
         th = c["theory"].get("total")
         if th is not None:
-            ax.axvline(th, color=C["black"], label=f"theory ({data['theory']})", **THEORY)
-        ax.set_title(", ".join(f"{n} = {c['params'][n]}" for n in names), fontsize=9)
-        ax.set_xlabel("critical points found")
-    for ax in list(axes.flat)[len(cells):]:
-        ax.set_visible(False)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("draws")
+            panel.axvline(th, color=C["black"], label=f"theory ({data['theory']})", **THEORY)
+        panel.set_title(", ".join(f"{n} = {c['params'][n]}" for n in names), fontsize=9)
+        panel.set_xlabel("critical points found")
+    for panel in list(axes.flat)[len(cells):]:
+        panel.set_visible(False)
+    for panel in axes[:, 0]:
+        panel.set_ylabel("draws")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=3, frameon=False, fontsize=9)
     return fig

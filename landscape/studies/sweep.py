@@ -44,7 +44,7 @@ class Settings:
                 f"seeds: expected a positive integer (draws per cell), got {self.seeds!r}")
 
     @classmethod
-    def from_table(cls, table: dict, where: str) -> "Settings":
+    def from_table(cls, table: dict, where: str) -> Settings:
         """The section as written: grid a non-empty table of non-empty lists, seeds an integer."""
         for key in table:
             if key not in ("grid", "seeds"):
