@@ -89,14 +89,30 @@ def means(result, axes=None):
     return fig
 
 
-def by_index(result, ax=None):
-    """Mean count of each index k per cell (bars, 95% error bars) against theory (diamonds)."""
-    data = _data(result)
+def _panels(data: dict, height: float):
+    """(figure, axes, cells, grid names): one panel per cell (the first 12), four to a row."""
     cells = data["cells"][:12]
     cols = min(4, len(cells))
     rows = -(-len(cells) // cols)
-    fig, axes = subplots(rows, cols, figsize=(3.2 * cols + 0.6, 2.8 * rows + 0.6), squeeze=False)
-    names = list(data["settings"]["grid"])
+    fig, axes = subplots(rows, cols, figsize=(3.2 * cols + 0.6, height * rows + 0.6), squeeze=False)
+    return fig, axes, cells, list(data["settings"]["grid"])
+
+
+def _finish_panels(fig, axes, cells, ylabel: str, ncols: int):
+    """Hide the spare panels, label the first column, put the legend above the panels."""
+    for panel in list(axes.flat)[len(cells):]:
+        panel.set_visible(False)
+    for panel in axes[:, 0]:
+        panel.set_ylabel(ylabel)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=ncols, frameon=False, fontsize=9)
+    return fig
+
+
+def by_index(result, ax=None):
+    """Mean count of each index k per cell (bars, 95% error bars) against theory (diamonds)."""
+    data = _data(result)
+    fig, axes, cells, names = _panels(data, 2.8)
     for panel, c in zip(axes.flat, cells):
         m = np.array([np.nan if v is None else v for v in c["mean"]["by_index"]], dtype=float)
         e = np.array([0.0 if v is None else Z95 * v for v in c["se"]["by_index"]])
@@ -108,13 +124,7 @@ def by_index(result, ax=None):
         panel.set_title(", ".join(f"{n} = {c['params'][n]}" for n in names), fontsize=9)
         panel.set_xlabel("index k")
         panel.set_xticks(k if k.size <= 13 else k[::2])
-    for panel in list(axes.flat)[len(cells):]:
-        panel.set_visible(False)
-    for panel in axes[:, 0]:
-        panel.set_ylabel("mean count")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=2, frameon=False, fontsize=9)
-    return fig
+    return _finish_panels(fig, axes, cells, "mean count", 2)
 
 
 def found_fraction(result, ax=None):
@@ -155,11 +165,7 @@ def found_fraction(result, ax=None):
 def distributions(result, ax=None):
     """Per cell, the histogram of the total over the seeds, with its mean and the theory."""
     data = _data(result)
-    cells = data["cells"][:12]
-    names = list(data["settings"]["grid"])
-    cols = min(4, len(cells))
-    rows = -(-len(cells) // cols)
-    fig, axes = subplots(rows, cols, figsize=(3.2 * cols + 0.6, 2.6 * rows + 0.6), squeeze=False)
+    fig, axes, cells, names = _panels(data, 2.6)
     by_cell: dict = {}
     for t in data["task_results"]:
         by_cell.setdefault(repr(sorted(t["params"].items())), []).append(t["total"])
@@ -175,13 +181,7 @@ def distributions(result, ax=None):
             panel.axvline(th, color=C["black"], label=f"theory ({data['theory']})", **THEORY)
         panel.set_title(", ".join(f"{n} = {c['params'][n]}" for n in names), fontsize=9)
         panel.set_xlabel("critical points found")
-    for panel in list(axes.flat)[len(cells):]:
-        panel.set_visible(False)
-    for panel in axes[:, 0]:
-        panel.set_ylabel("draws")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=3, frameon=False, fontsize=9)
-    return fig
+    return _finish_panels(fig, axes, cells, "draws", 3)
 
 
 FIGURES = {"means": means, "by-index": by_index, "found-fraction": found_fraction, "distributions": distributions}
