@@ -182,6 +182,8 @@ def loads(data: dict, src: str = "<scenario>", default_name: str | None = None) 
     kind = _string(data.get("kind", "trajectories"), f"{src}: kind")
     if kind not in STUDIES:
         raise LandscapeError(f"{src}: kind: unknown value {kind!r}; expected one of {', '.join(STUDIES)}")
+    if kind == "sweep" and isinstance(data.get("sweep"), dict) and "study" in data["sweep"]:
+        data = _study_sweep(data, src)
     study = STUDIES[kind]
     own = [s for s in (kind, *study.aliases) if s in data]
     if len(own) > 1:
@@ -277,6 +279,24 @@ def loads(data: dict, src: str = "<scenario>", default_name: str | None = None) 
     check_against_landscape(scenario, lands[0])
     check_kind(scenario, lands)
     return scenario
+
+
+def _study_sweep(data: dict, src: str) -> dict:
+    """A sweep of a study: [sweep] study names a scenario (a built-in name, or a file, relative
+    to this one), which brings the landscape; the name is stored resolved."""
+    name = _string(data["sweep"]["study"], f"{src}: [sweep] study")
+    for key in ("landscape", "critical", "run"):
+        if key in data:
+            raise LandscapeError(f"{src}: [{key}]: a sweep of a study takes it from the study's scenario "
+                                 f"({name}); leave it out")
+    here = Path(src).parent / name
+    path = here if name.endswith(".toml") and here.is_file() else resolve(name)
+    base = load(path)
+    if base.kind == "sweep":
+        raise LandscapeError(f"{src}: [sweep] study: {name} is itself a sweep; name a scenario of another kind")
+    study = str(path.resolve()) if path.suffix == ".toml" and name.endswith(".toml") else name
+    return {**data, "sweep": {**data["sweep"], "study": study},
+            "landscape": {"family": base.family, **base.landscape_params}}
 
 
 def check_kind(scenario: Scenario, landscapes) -> None:

@@ -70,6 +70,8 @@ class Plan:
     grid: tuple
     seeds: int
     seed: int = 0
+    study: str | None = None
+    """A scenario (a built-in name or a file) whose study each task runs instead of a search."""
 
     def cells(self) -> list[dict]:
         """Every grid point as {name: value}, the last key varying fastest."""
@@ -78,6 +80,8 @@ class Plan:
 
     def task(self, cell: dict, s: int) -> dict:
         """The plain-data task (cell, s): everything ``run_task`` needs, nothing else."""
+        if self.study is not None:
+            return study_task(self.study, cell, s, self.seed)
         params = {**self.params, **{k: v for k, v in cell.items() if k not in SEARCH_KEYS}}
         seed = task_seed(self.seed, s)
         if _has_seed(self.family):
@@ -104,7 +108,7 @@ def _has_seed(family: str) -> bool:
     return "seed" in {f.name for f in dataclasses.fields(LANDSCAPES[family])}
 
 
-def check_grid(family: str, grid, seeds) -> tuple:
+def check_grid(family: str, grid, seeds, families: tuple | None = None) -> tuple:
     """The grid as ((name, values), ...), checked: each name a parameter of the family or a
     search key, each list non-empty with distinct values; seeds a positive integer."""
     import dataclasses
@@ -115,17 +119,22 @@ def check_grid(family: str, grid, seeds) -> tuple:
         raise LandscapeError(f"seeds: expected a positive integer (draws per cell), got {seeds!r}")
     if not isinstance(grid, dict) or not grid:
         raise LandscapeError("grid: expected a table of parameter lists, e.g. grid = { dim = [3, 4] }")
-    fields = {f.name for f in dataclasses.fields(LANDSCAPES[family])}
+    # a search's grid: its family's parameters and the search's; a study's: those of any of its
+    # landscapes' families and the study's own (STUDY_KEYS)
+    fields = set().union(*({f.name for f in dataclasses.fields(LANDSCAPES[f])} for f in (families or (family,))))
+    extra = STUDY_KEYS if families else SEARCH_KEYS
     out = []
     for name, values in grid.items():
         if name == "seed":
             raise LandscapeError("grid: seed is not a grid parameter; seeds = N draws N seeds per cell")
-        if name not in fields and name not in SEARCH_KEYS:
-            known = ", ".join(sorted(fields - {"seed"}) + list(SEARCH_KEYS))
-            raise LandscapeError(f"grid: unknown parameter {name!r} for {family} (parameters: {known})")
+        if name not in fields and name not in extra:
+            known = ", ".join(sorted(fields - {"seed"}) + list(extra))
+            what = " and ".join(dict.fromkeys(families)) if families else family
+            raise LandscapeError(f"grid: unknown parameter {name!r} for {what} (parameters: {known})")
         if not isinstance(values, list) or not values:
             raise LandscapeError(f"grid: {name}: expected a non-empty list of values, got {values!r}")
-        if name in SEARCH_KEYS and any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
+        if name in SEARCH_KEYS + STUDY_KEYS and any(isinstance(v, bool) or not isinstance(v, int) or v < 1
+                                                    for v in values):
             raise LandscapeError(f"grid: {name}: expected positive integers, got {values!r}")
         if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
             raise LandscapeError(f"grid: {name}: a value is repeated in {values!r}")
@@ -382,7 +391,8 @@ def execute(plan: Plan, backend=None, store: TaskStore | None = None, progress=N
         if note is not None:
             note(f"task {_describe(tasks[todo[j]])}: {why}; running it again")
 
-    for j, record in backend.run(run_task, [tasks[i] for i in todo], on_retry):
+    fn = run_study_task if plan.study is not None else run_task
+    for j, record in backend.run(fn, [tasks[i] for i in todo], on_retry):
         i = todo[j]
         if isinstance(record, TaskFailed):
             failures.append((i, str(record)))
@@ -399,7 +409,8 @@ def execute(plan: Plan, backend=None, store: TaskStore | None = None, progress=N
     cells = []
     for c, cell in enumerate(plan.cells()):
         mine = [r for r in records[c * plan.seeds:(c + 1) * plan.seeds] if r is not None]
-        cells.append(summarise(plan, cell, mine, theory_of(plan.landscape(cell))))
+        cells.append(summarise_study(cell, mine) if plan.study is not None
+                     else summarise(plan, cell, mine, theory_of(plan.landscape(cell))))
     counts = {"total": len(tasks), "done": len(todo) - len(failures), "skipped": skipped,
               "failed": len(failures), "retried": retried}
     return SweepRun(plan=plan, tasks=tuple(tasks), records=tuple(records), failures=tuple(failures),
@@ -409,3 +420,110 @@ def execute(plan: Plan, backend=None, store: TaskStore | None = None, progress=N
 def _describe(task: dict) -> str:
     cell = ", ".join(f"{k}={v}" for k, v in task["cell"].items())
     return f"({cell}; seed {task['seed_index']})"
+
+
+# --- sweeps of a study: any scenario kind, averaged over seeds ------------------------------
+
+HEADER_KEYS = ("schema_version", "scenario", "description", "kind", "seed", "versions", "figures", "settings")
+"""Top-level keys of a study's results that are not its numbers."""
+
+MAX_LIST = 16
+"""Lists up to this long are averaged entry by entry; longer ones (curves, point lists) are left out."""
+
+MAX_NUMBERS = 2000
+"""The most numbers one task of a study sweep keeps (in the order its results.json has them)."""
+
+STUDY_KEYS = ("steps",)
+"""Grid keys that set the study's scenario rather than its landscapes."""
+
+
+def flatten(data, prefix: str = "") -> dict:
+    """The numbers of a JSON-ready result as {"a/b/0/c": value}: every int or float (not
+    bool) under dicts, and under lists of at most MAX_LIST entries; None entries are kept
+    (a step that never came), strings and longer lists are not."""
+    out: dict = {}
+
+    def walk(x, path):
+        if len(out) >= MAX_NUMBERS:
+            return
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if not path and k in HEADER_KEYS:
+                    continue
+                walk(v, f"{path}/{k}" if path else str(k))
+        elif isinstance(x, list):
+            if len(x) <= MAX_LIST:
+                for i, v in enumerate(x):
+                    walk(v, f"{path}/{i}")
+        elif x is None or (isinstance(x, (int, float)) and not isinstance(x, bool)):
+            out[path] = x
+    walk(data, prefix)
+    return out
+
+
+def study_task(study: str, cell: dict, s: int, seed: int) -> dict:
+    return {"study": study, "cell": cell, "seed_index": s, "seed": task_seed(seed, s)}
+
+
+def study_scenario(task: dict):
+    """The base scenario of a study task with the cell and the task's seed applied (checked)."""
+    import dataclasses
+
+    from .families import LANDSCAPES
+    from .scenario import check_kind, load, resolve
+
+    base = load(resolve(task["study"]))
+    cell, seed = task["cell"], task["seed"]
+    tables = []
+    for family, params in base.landscapes or ((base.family, base.landscape_params),):
+        fields = {f.name for f in dataclasses.fields(LANDSCAPES[family])}
+        new = {**params, **{k: v for k, v in cell.items() if k in fields}}
+        if "seed" in fields:
+            new["seed"] = seed
+        tables.append((family, new))
+    changes = {"landscapes": tuple(tables), "family": tables[0][0], "landscape_params": tables[0][1], "seed": seed}
+    if "steps" in cell:
+        changes["steps"] = int(cell["steps"])
+    scenario = dataclasses.replace(base, **changes)
+    check_kind(scenario, scenario.build_landscapes())
+    return scenario
+
+
+def run_study_task(task: dict) -> dict:
+    """The record of one task of a study sweep: the numbers of the study's results (``flatten``)."""
+    from .report import to_jsonable
+    from .studies import STUDIES
+
+    scenario = study_scenario(task)
+    result = STUDIES[scenario.kind].run(scenario, scenario.settings, None)
+    return {"task": task, "result": {"numbers": flatten(to_jsonable(result.to_dict()))}}
+
+
+def partner(path: str, keys) -> str | None:
+    """The prediction a measured number is compared with: the same path with ``measured``
+    turned into ``predicted`` in its last name, or ``predicted_`` before it."""
+    head, _, last = path.rpartition("/")
+    for name in (last.replace("measured", "predicted"), f"predicted_{last}"):
+        candidate = f"{head}/{name}" if head else name
+        if name != last and candidate in keys:
+            return candidate
+    return None
+
+
+def summarise_study(cell: dict, records: list[dict]) -> dict:
+    """One cell of a study sweep: mean and se of every number the study reports (over the
+    draws that have it), and, where the study reports its prediction beside a measurement
+    (``partner``), that prediction as the theory with the z-score of the difference."""
+    keys: dict = {}
+    for r in records:
+        for k in r["result"]["numbers"]:
+            keys.setdefault(k, None)
+    mean, se = {}, {}
+    for k in keys:
+        mean[k], se[k] = _stats([r["result"]["numbers"].get(k) for r in records])
+    theory, z = {}, {}
+    for k in keys:
+        p = partner(k, keys)
+        theory[k] = mean[p] if p is not None else None
+        z[k] = _z(mean[k], se[k], theory[k], se[p] if p is not None else None) if p is not None else None
+    return {"params": cell, "seeds": len(records), "mean": mean, "se": se, "ci": {}, "theory": theory, "z": z}

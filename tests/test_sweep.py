@@ -361,3 +361,39 @@ def test_the_gallery_sweeps_say_what_the_readme_says():
     assert all(rows[n]["starts"] == 16 for n in range(2, 7))
     assert [rows[n]["starts_random_alone"] for n in range(2, 7)] == [64, 256, 1024, 4096, None]
     assert rows[6]["starts_used"] == pytest.approx(35008)
+
+
+def test_a_sweep_of_a_study_averages_its_numbers_against_its_own_predictions(tmp_path):
+    """[sweep] study names a scenario of another kind: each task runs it with the task's seed;
+    every number of its results.json is averaged, and where it reports a prediction beside a
+    measurement (x_measured / x_predicted, or x / predicted_x) that is the theory."""
+    path = _sweep_file(tmp_path, 'kind = "sweep"\nseed = 0\n[sweep]\nstudy = "dropout-noise"\n'
+                                 'grid = { steps = [200, 300] }\nseeds = 3\n', "study.toml")
+    result = _run(["sweep", str(path), "--out", str(tmp_path / "out"), "-q", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["base"] == {"study": "dropout-noise", "kind": "dropout-noise"}
+    assert [c["params"] for c in data["cells"]] == [{"steps": 200}, {"steps": 300}]
+    for cell in data["cells"]:
+        assert set(cell["mean"]) == set(cell["se"]) == set(cell["theory"]) == set(cell["z"])
+        assert cell["theory"]["kept_units/mean_measured"] == cell["mean"]["kept_units/mean_predicted"]
+        values = [t["numbers"]["kept_units/mean_measured"] for t in data["task_results"] if t["params"] == cell["params"]]
+        assert cell["mean"]["kept_units/mean_measured"] == pytest.approx(np.mean(values), rel=1e-12)
+        assert cell["se"]["kept_units/mean_measured"] == pytest.approx(np.std(values, ddof=1) / math.sqrt(3), rel=1e-9)
+    seeds = {t["seed"] for t in data["task_results"]}
+    assert seeds == {task_seed(0, s) for s in range(3)}  # the same three draws in each cell
+    assert (tmp_path / "out" / "study" / "means.png").exists()
+
+
+@pytest.mark.parametrize("text, message", [
+    ('kind = "sweep"\n[landscape]\nfamily = "pspin"\n[sweep]\nstudy = "saddle-2d"\ngrid = { steps = [1] }\n',
+     "[landscape]: a sweep of a study takes it from the study's scenario"),
+    ('kind = "sweep"\n[sweep]\nstudy = "pspin-complexity"\ngrid = { steps = [1] }\n', "is itself a sweep"),
+    ('kind = "sweep"\n[sweep]\nstudy = "saddle-2d"\ngrid = { starts = [1] }\n', "unknown parameter 'starts'"),
+    ('kind = "sweep"\n[sweep]\nstudy = "no-such-scenario"\ngrid = { steps = [1] }\n', "unknown scenario"),
+])
+def test_bad_study_sweeps_are_refused_in_one_line(tmp_path, text, message):
+    result = subprocess.run([sys.executable, "-m", "landscape", "sweep", str(_sweep_file(tmp_path, text)),
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()

@@ -50,19 +50,32 @@ def _err(c, key):
     return 0.0 if se is None else Z95 * se
 
 
+def _study_numbers(data: dict, count: int = 4) -> list[str]:
+    """The numbers a study sweep's figure shows: those with a prediction beside them, then the rest."""
+    keys = list(dict.fromkeys(k for c in data["cells"] for k in c["mean"]))
+    keys = [k for k in keys if any(c["mean"].get(k) is not None for c in data["cells"])]
+    with_theory = [k for k in keys if any(c["theory"].get(k) is not None for c in data["cells"])]
+    return (with_theory + [k for k in keys if k not in with_theory])[:count]
+
+
 def means(result, axes=None):
     """Mean total critical points and mean minima against the first grid parameter, with 95%
-    error bars and the theory (dashed; log scale when the values span more than a decade)."""
+    error bars and the theory (dashed; log scale when the values span more than a decade).
+    For a sweep of a study: its first numbers that have a prediction beside them."""
     data = _data(result)
+    study = "study" in data["base"]
+    shown = (_study_numbers(data) if study else ["total", "minima"])
+    titles = shown if study else ["all critical points", "minima"]
     if axes is None:
-        fig, axes = subplots(1, 2, figsize=(11, 4.4))
+        fig, axes = subplots(1, len(shown), figsize=(5.5 * len(shown), 4.4), squeeze=False)
+        axes = axes[0]
     fig = axes[0].figure
     x, series = _series(data)
-    for ax, key, title in zip(axes, ("total", "minima"), ("all critical points", "minima")):
+    for ax, key, title in zip(axes, shown, titles):
         spans = []
         for i, (label, cells) in enumerate(series):
             xs, values, numeric = _xs(cells, x)
-            m = np.array([np.nan if c["mean"][key] is None else c["mean"][key] for c in cells], dtype=float)
+            m = np.array([np.nan if c["mean"].get(key) is None else c["mean"][key] for c in cells], dtype=float)
             e = np.array([_err(c, key) for c in cells])
             colour = cycle_colour(i)
             ax.errorbar(xs, m, yerr=e, fmt="o", ms=5, color=colour, capsize=3, lw=1.2, zorder=3,
@@ -82,8 +95,8 @@ def means(result, axes=None):
         if allv.size and allv.max() / allv.min() > 10:
             ax.set_yscale("log")
         ax.set_xlabel(x)
-        ax.set_ylabel(f"mean number of {title} per draw")
-        ax.set_title(f"{title}: mean over {data['settings']['seeds']} seeds per cell")
+        ax.set_ylabel(f"mean {title}" if study else f"mean number of {title} per draw")
+        ax.set_title(f"{title}: mean over {data['settings']['seeds']} seeds per cell", fontsize=10 if study else None)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=min(4, len(labels)), frameon=False, fontsize=8)
     return fig
@@ -192,6 +205,8 @@ def can_draw(name: str, result) -> bool:
     data = _data(result)
     if not data["task_results"]:
         return False
+    if "study" in data["base"]:
+        return name == "means" and bool(_study_numbers(data))
     if name in ("by-index", "found-fraction"):
         return any(c["theory"].get("by_index") is not None for c in data["cells"])
     return True

@@ -38,6 +38,9 @@ class Settings:
 
     grid: tuple = ()
     seeds: int = 1
+    study: str = ""
+    """A scenario of another kind (a built-in name or a file) to run per task instead of a
+    critical-point search; its landscapes take the grid's parameters and the task's seed."""
 
     def __post_init__(self):
         require(isinstance(self.seeds, int) and not isinstance(self.seeds, bool) and self.seeds >= 1,
@@ -47,8 +50,8 @@ class Settings:
     def from_table(cls, table: dict, where: str) -> Settings:
         """The section as written: grid a non-empty table of non-empty lists, seeds an integer."""
         for key in table:
-            if key not in ("grid", "seeds"):
-                raise LandscapeError(f"{where}: unknown key {key!r}; expected one of grid, seeds")
+            if key not in ("grid", "seeds", "study"):
+                raise LandscapeError(f"{where}: unknown key {key!r}; expected one of grid, seeds, study")
         if "grid" not in table:
             raise LandscapeError(f"{where} grid: required, e.g. grid = {{ dim = [3, 4] }}")
         grid = table["grid"]
@@ -60,7 +63,10 @@ class Settings:
         seeds = table.get("seeds", 1)
         if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
             raise LandscapeError(f"{where} seeds: expected a positive integer (draws per cell), got {seeds!r}")
-        return cls(grid=tuple((name, tuple(values)) for name, values in grid.items()), seeds=seeds)
+        study = table.get("study", "")
+        if not isinstance(study, str):
+            raise LandscapeError(f"{where} study: expected a scenario name or file, got {study!r}")
+        return cls(grid=tuple((name, tuple(values)) for name, values in grid.items()), seeds=seeds, study=study)
 
     def grid_table(self) -> dict:
         return {name: list(values) for name, values in self.grid}
@@ -72,7 +78,7 @@ def plan_of(scenario):
 
     s = scenario.settings
     return Plan(family=scenario.family, params=dict(scenario.landscape_params), starts=scenario.critical_starts,
-                domain=scenario.domain, grid=s.grid, seeds=s.seeds, seed=scenario.seed)
+                domain=scenario.domain, grid=s.grid, seeds=s.seeds, seed=scenario.seed, study=s.study or None)
 
 
 def check(scenario, landscapes) -> None:
@@ -83,6 +89,8 @@ def check(scenario, landscapes) -> None:
     from ..sweep import check_grid
 
     src = scenario.source
+    if scenario.settings.study:
+        return _check_study(scenario)
     try:
         check_grid(scenario.family, scenario.settings.grid_table(), scenario.settings.seeds)
     except LandscapeError as err:
@@ -117,6 +125,27 @@ def check(scenario, landscapes) -> None:
                   "lower seeds, the grid or [critical] starts")
 
 
+def _check_study(scenario) -> None:
+    """A study sweep: the grid against its landscapes' families; each cell's scenario checked."""
+    from ..scenario import load, resolve
+    from ..sweep import check_grid, study_scenario
+
+    src, cfg = scenario.source, scenario.settings
+    base = load(resolve(cfg.study))
+    families = tuple(f for f, _ in (base.landscapes or ((base.family, base.landscape_params),)))
+    try:
+        check_grid(base.family, cfg.grid_table(), cfg.seeds, families=families)
+    except LandscapeError as err:
+        raise LandscapeError(f"{src}: [sweep] {err}") from None
+    plan = plan_of(scenario)
+    for cell in plan.cells():
+        try:
+            study_scenario(plan.task(cell, 0))
+        except LandscapeError as err:
+            label = ", ".join(f"{k} = {v}" for k, v in cell.items())
+            raise LandscapeError(f"{src}: [sweep] cell {label}: {err}") from None
+
+
 @dataclass(frozen=True, eq=False)
 class SweepResult:
     """The scenario and its ``sweep.SweepRun``."""
@@ -130,6 +159,18 @@ class SweepResult:
         run, plan = self.run, self.run.plan
         task_results = [{"params": t["cell"], "seed_index": t["seed_index"], "seed": t["seed"], **r["result"]}
                         for t, r in zip(run.tasks, run.records) if r is not None]
+        if plan.study is not None:
+            from ..scenario import load, resolve
+
+            failures = [{"params": run.tasks[i]["cell"], "seed_index": run.tasks[i]["seed_index"], "error": e}
+                        for i, e in run.failures]
+            has_theory = any(v is not None for c in run.cells for v in c["theory"].values())
+            return {**header(self.scenario),
+                    "settings": {"grid": self.scenario.settings.grid_table(), "seeds": plan.seeds},
+                    "theory": "the study's own predictions" if has_theory else None,
+                    "base": {"study": plan.study, "kind": load(resolve(plan.study)).kind},
+                    "cells": list(run.cells), "tasks": {**run.counts, "failures": failures},
+                    "task_results": task_results, "starts_for_99": []}
         failures = [{"params": run.tasks[i]["cell"], "seed_index": run.tasks[i]["seed_index"], "error": e}
                     for i, e in run.failures]
         from ..sweep import THEORY_NAMES
@@ -168,6 +209,8 @@ def files(result) -> list[tuple[str, str]]:
 
     data = result.to_dict()
     names = list(data["settings"]["grid"])
+    if "study" in data["base"]:
+        return _study_files(result, data, names)
     keys = ("total", "minima", "saddles", "maxima", "found_fraction", "complete")
     rows = [",".join(names + ["seeds"] + [f"{k}_{w}" for k in keys for w in ("mean", "se", "theory", "z")])]
     for c in data["cells"]:
@@ -192,6 +235,68 @@ def files(result) -> list[tuple[str, str]]:
     return out
 
 
+def _study_keys(data: dict, limit: int | None = None) -> list[str]:
+    keys: dict = {}
+    for c in data["cells"]:
+        for k in c["mean"]:
+            keys.setdefault(k, None)
+    return list(keys)[:limit]
+
+
+def _study_files(result, data: dict, names: list[str]) -> list[tuple[str, str]]:
+    """A study sweep's cells.csv (mean and se of each number per cell), tasks.csv (each task's
+    numbers) and the task records."""
+    from ..sweep import TaskStore, canonical
+
+    keys = _study_keys(data)
+
+    def cell(v):
+        return "" if v is None else repr(v)
+
+    rows = [",".join(names + ["seeds"] + [f"{k}_{w}" for k in keys for w in ("mean", "se")])]
+    for c in data["cells"]:
+        rows.append(",".join([json.dumps(c["params"][n]).replace(",", ";") for n in names] + [str(c["seeds"])]
+                             + [cell(c[w].get(k)) for k in keys for w in ("mean", "se")]))
+    trows = [",".join(names + ["seed_index", "seed"] + keys)]
+    for t in data["task_results"]:
+        trows.append(",".join([json.dumps(t["params"][n]).replace(",", ";") for n in names]
+                              + [str(t["seed_index"]), str(t["seed"])] + [cell(t["numbers"].get(k)) for k in keys]))
+    store = TaskStore("tasks")
+    return ([("cells.csv", "\n".join(rows) + "\n"), ("tasks.csv", "\n".join(trows) + "\n")]
+            + [(f"tasks/{store.path(r['task']).name}", canonical(r) + "\n") for r in result.run.records if r is not None])
+
+
+def _study_tables(data: dict, markdown: bool) -> list[str]:
+    from ..tables import figure_lines, grid
+
+    head = "# " if markdown else ""
+    names = list(data["settings"]["grid"])
+    t = data["tasks"]
+    lines = [f"{head}{data['scenario']}: a sweep of the {data['base']['kind']} study {data['base']['study']}", "",
+             data["description"], "",
+             f"Over {', '.join(f'{n} = {v}' for n, v in data['settings']['grid'].items())}; "
+             f"{data['settings']['seeds']} seeds per cell, each the scenario's seed and its landscapes'. "
+             f"{t['total']} tasks: {t['done']} run now, {t['skipped']} already done, {t['failed']} failed, "
+             f"{t['retried']} retried. Each number the study reports (its results.json, lists of up to 16 "
+             "entries by position), mean ± standard error over the seeds; [prediction; z] where the study "
+             "reports its own prediction beside it.", ""]
+    keys = _study_keys(data, 60)
+    header = ["number"] + [", ".join(f"{n} = {c['params'][n]}" for n in names) for c in data["cells"]]
+    rows = []
+    for k in keys:
+        row = [k]
+        for c in data["cells"]:
+            text = _pm(c["mean"].get(k), c["se"].get(k))
+            if c["theory"].get(k) is not None:
+                text += f" [{c['theory'][k]:.4g}; {_pm(c['z'].get(k), None, '.2f')}]"
+            row.append(text)
+        rows.append(row)
+    lines += grid(header, rows, markdown)
+    if len(_study_keys(data)) > len(keys):
+        lines += ["", f"... and {len(_study_keys(data)) - len(keys)} more numbers in cells.csv"]
+    return lines + figure_lines(data, markdown)
+
+
 def _pm(mean, se, spec=".4g") -> str:
     if mean is None:
         return "—"
@@ -203,6 +308,8 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     errors, the theory and the z-scores; then each cell's counts by index against theory."""
     from ..tables import figure_lines, grid
 
+    if "study" in data["base"]:
+        return _study_tables(data, markdown)
     head = "# " if markdown else ""
     names = list(data["settings"]["grid"])
     t = data["tasks"]
