@@ -88,12 +88,17 @@ def means(result, axes=None):
             spans.append(m[np.isfinite(m)])
             if not numeric:
                 ax.set_xticks(xs, [str(v) for v in values])
-            elif all(float(v).is_integer() for v in values) and len(values) <= 16:
+            elif x != "starts" and all(float(v).is_integer() for v in values) and len(values) <= 16:
                 ax.set_xticks(xs)
         allv = np.concatenate(spans) if spans else np.array([])
         allv = allv[allv > 0]
         if allv.size and allv.max() / allv.min() > 10:
+            from matplotlib.ticker import NullFormatter
+
             ax.set_yscale("log")
+            ax.yaxis.set_minor_formatter(NullFormatter())  # decades labelled, not every minor tick
+        if x == "starts":
+            ax.set_xscale("log", base=2)
         ax.set_xlabel(x)
         ax.set_ylabel(f"mean {title}" if study else f"mean number of {title} per draw")
         ax.set_title(f"{title}: mean over {data['settings']['seeds']} seeds per cell", fontsize=10 if study else None)
@@ -142,7 +147,8 @@ def by_index(result, ax=None):
 
 def found_fraction(result, ax=None):
     """Found / expected total against the first grid parameter (95% error bars): the engine's
-    (random starts, then starts next to the points found), and the random starts' alone."""
+    (random starts, then starts next to the points found), and the random starts' alone
+    where the neighbour starts added points."""
     from .style import new_axes
 
     data = _data(result)
@@ -151,7 +157,10 @@ def found_fraction(result, ax=None):
     for i, (label, cells) in enumerate(series):
         xs, values, numeric = _xs(cells, x)
         colour = cycle_colour(i)
+        both = any(c["mean"].get("found_fraction_random") != c["mean"].get("found_fraction") for c in cells)
         for key, style, what in (("found_fraction", "o-", "search"), ("found_fraction_random", "s:", "random starts alone")):
+            if key == "found_fraction_random" and not both:
+                continue  # the starts next to found points added nothing: one curve
             m = np.array([np.nan if c["mean"].get(key) is None else c["mean"][key] for c in cells], dtype=float)
             e = np.array([_err(c, key) for c in cells])
             ax.errorbar(xs, m, yerr=e, fmt=style, ms=5 if key == "found_fraction" else 4, color=colour, capsize=3,
