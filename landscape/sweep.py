@@ -360,6 +360,9 @@ class SweepRun:
     failures: tuple
     cells: tuple
     counts: dict
+    others: tuple = ()
+    """(file name, text) of the records in the store that this plan does not ask for (a full
+    sweep's, kept when --seeds looks at fewer draws): carried into the new folder untouched."""
 
 
 def execute(plan: Plan, backend=None, store: TaskStore | None = None, progress=None) -> SweepRun:
@@ -413,8 +416,13 @@ def execute(plan: Plan, backend=None, store: TaskStore | None = None, progress=N
                      else summarise(plan, cell, mine, theory_of(plan.landscape(cell))))
     counts = {"total": len(tasks), "done": len(todo) - len(failures), "skipped": skipped,
               "failed": len(failures), "retried": retried}
+    others = ()
+    if store is not None and store.folder.is_dir():
+        mine = {store.path(t).name for t in tasks}
+        others = tuple((p.name, p.read_text(encoding="utf-8")) for p in sorted(store.folder.glob("task-*.json"))
+                       if p.name not in mine)
     return SweepRun(plan=plan, tasks=tuple(tasks), records=tuple(records), failures=tuple(failures),
-                    cells=tuple(cells), counts=counts)
+                    cells=tuple(cells), counts=counts, others=others)
 
 
 def _describe(task: dict) -> str:

@@ -397,3 +397,17 @@ def test_bad_study_sweeps_are_refused_in_one_line(tmp_path, text, message):
                              "--out", str(tmp_path / "out")], capture_output=True, text=True)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_quick_look_with_fewer_seeds_keeps_the_full_sweeps_records(tmp_path):
+    """--seeds 2 after a full run reads the first two draws of each cell and keeps every other
+    record in tasks/; the full command again then runs nothing."""
+    path = _sweep_file(tmp_path)
+    out = tmp_path / "out"
+    assert _run(["sweep", str(path), "--out", str(out), "-q"]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (out / "small" / "tasks").iterdir()}
+    quick = json.loads(_run(["sweep", str(path), "--out", str(out), "-q", "--json", "--seeds", "2"]).stdout)
+    assert quick["tasks"]["skipped"] == 4 and all(c["seeds"] == 2 for c in quick["cells"])
+    assert {p.name: p.read_bytes() for p in (out / "small" / "tasks").iterdir()} == before
+    again = json.loads(_run(["sweep", str(path), "--out", str(out), "-q", "--json"]).stdout)
+    assert again["tasks"]["skipped"] == 12 and again["tasks"]["done"] == 0

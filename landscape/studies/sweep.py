@@ -232,6 +232,7 @@ def files(result) -> list[tuple[str, str]]:
     store = TaskStore("tasks")
     out = [("cells.csv", cells_csv), ("tasks.csv", "\n".join(trows) + "\n")]
     out += [(f"tasks/{store.path(r['task']).name}", canonical(r) + "\n") for r in result.run.records if r is not None]
+    out += [(f"tasks/{name}", text) for name, text in result.run.others]  # a fuller sweep's, kept
     return out
 
 
@@ -263,7 +264,8 @@ def _study_files(result, data: dict, names: list[str]) -> list[tuple[str, str]]:
                               + [str(t["seed_index"]), str(t["seed"])] + [cell(t["numbers"].get(k)) for k in keys]))
     store = TaskStore("tasks")
     return ([("cells.csv", "\n".join(rows) + "\n"), ("tasks.csv", "\n".join(trows) + "\n")]
-            + [(f"tasks/{store.path(r['task']).name}", canonical(r) + "\n") for r in result.run.records if r is not None])
+            + [(f"tasks/{store.path(r['task']).name}", canonical(r) + "\n") for r in result.run.records if r is not None]
+            + [(f"tasks/{name}", text) for name, text in result.run.others])
 
 
 def _study_tables(data: dict, markdown: bool) -> list[str]:
