@@ -187,8 +187,6 @@ CLAIMS = {
     "landscape count-critical --dim 1000 --model goe":
         (None, lambda r, cwd: r.exit_code == 2 and "hours" in r.stderr and "--force" in r.stderr),
     # sweeps at 2 to 4 seeds per cell (--seeds: the first tasks of the full sweep)
-    "landscape sweep pspin-complexity": (["sweep", "pspin-complexity", "--seeds", "1", "--jobs", "2", "--json", "-q"],
-                                         lambda r, cwd: _check_sweep(r, cwd, "pspin-complexity", 11, 1)),
     "landscape sweep pspin-complexity --jobs 2":
         (["sweep", "pspin-complexity", "--seeds", "1", "--jobs", "2", "--json", "-q"],
          lambda r, cwd: _check_sweep(r, cwd, "pspin-complexity", 11, 1)),
@@ -200,10 +198,10 @@ CLAIMS = {
     "landscape sweep FILE.toml --scheduler tcp://head:8786":  # no cluster here: the one-line refusal
         (None, lambda r, cwd: r.exit_code == 2 and "--scheduler tcp://head:8786: no Dask scheduler answered"
          in r.stderr and not (cwd / "figures").exists()),
-    "landscape critical pspin --dim 12 --scheduler local":
-        (["critical", "pspin", "--dim", "12", "--scheduler", "local", "--json", "-q"],
+    "landscape critical pspin --dim 10 --scheduler local":
+        (["critical", "pspin", "--dim", "10", "--scheduler", "local", "--json", "-q"],
          lambda r, cwd: _json(r)["critical_points"] == _json(CliRunner().invoke(  # the same points as here
-             cli, ["critical", "pspin", "--dim", "12", "--json", "-q"]))["critical_points"]),
+             cli, ["critical", "pspin", "--dim", "10", "--json", "-q"]))["critical_points"]),
     "landscape sweep pspin-complexity --scheduler tcp://head:8786 --out results":  # the cluster example
         (None, lambda r, cwd: r.exit_code == 2 and "no Dask scheduler answered" in r.stderr
          and not (cwd / "results").exists()),

@@ -215,10 +215,10 @@ def test_goe_sampling_matches_the_exact_index_distribution():
 
 @pytest.mark.slow
 def test_pspin_means_agree_with_kac_rice_for_n_2_to_6():
-    """40 coupling draws per N, each searched to completeness: the mean total and the mean count of
+    """30 coupling draws per N, each searched to completeness: the mean total and the mean count of
     each index within 3.5 combined standard errors of Kac-Rice (Auffinger, Ben Arous and Cerny 2013)."""
     plan = Plan(family="pspin", params={"p": 3}, starts=4096, domain=None, grid=(("dim", (2, 3, 4, 5, 6)),),
-                seeds=40)
+                seeds=30)
     run = execute(plan, Processes(2))
     for cell in run.cells:
         assert cell["mean"]["complete"] == 1.0, cell["params"]
