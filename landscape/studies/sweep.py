@@ -275,7 +275,7 @@ def _study_tables(data: dict, markdown: bool) -> list[str]:
     names = list(data["settings"]["grid"])
     t = data["tasks"]
     lines = [f"{head}{data['scenario']}: a sweep of the {data['base']['kind']} study {data['base']['study']}", "",
-             data["description"], "",
+             *([data["description"], ""] if data["description"] else []),
              f"Over {', '.join(f'{n} = {v}' for n, v in data['settings']['grid'].items())}; "
              f"{data['settings']['seeds']} seeds per cell, each the scenario's seed and its landscapes'. "
              f"{t['total']} tasks: {t['done']} run now, {t['skipped']} already done, {t['failed']} failed, "
@@ -317,7 +317,8 @@ def tables(data: dict, markdown: bool = False) -> list[str]:
     t = data["tasks"]
     base = data["base"]
     fixed = ", ".join(f"{k} = {v}" for k, v in base["landscape"].items() if k != "seed")
-    lines = [f"{head}{data['scenario']}: a sweep of {base['family']}", "", data["description"], "",
+    lines = [f"{head}{data['scenario']}: a sweep of {base['family']}", "",
+             *([data["description"], ""] if data["description"] else []),
              f"{base['family']}{' (' + fixed + ')' if fixed else ''}, {base['starts']} starts per search, over "
              f"{', '.join(f'{n} = {v}' for n, v in data['settings']['grid'].items())}; {data['settings']['seeds']} "
              f"seeds per cell, each the coupling draw and the search's seed. {t['total']} tasks: {t['done']} run "
