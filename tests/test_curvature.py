@@ -77,3 +77,34 @@ def test_wasserstein_of_identical_measures_is_zero_and_of_a_shift_is_the_shift()
     nodes, weights = lam[None, :], np.full((1, 3), 1 / 3)
     assert cv.wasserstein(nodes, weights, lam) == pytest.approx(0.0, abs=1e-15)
     assert cv.wasserstein(nodes + 0.25, weights, lam) == pytest.approx(0.25, rel=1e-12)
+
+
+def test_the_digits_split_is_fixed_disjoint_and_standardised():
+    """scikit-learn's 1797 8 x 8 digits: 1437 training and 360 test images, every class in both,
+    the same split for any landscape seed; the training pixels have mean 0 and unit variance
+    (the constant ones mean 0)."""
+    from landscape.nn.datasets import digits_split
+
+    Xtr, ytr, Xte, yte = digits_split()
+    assert Xtr.shape == (1437, 64) and Xte.shape == (360, 64)
+    assert set(ytr) == set(yte) == set(range(10)) and np.bincount(np.concatenate([ytr, yte])).sum() == 1797
+    assert np.allclose(Xtr.mean(axis=0), 0, atol=1e-12)
+    sd = Xtr.std(axis=0)
+    assert np.allclose(sd[sd > 0], 1, atol=1e-12)
+    again = digits_split()
+    assert np.array_equal(again[0], Xtr) and np.array_equal(again[3], yte)
+    land = build("mlp", {"layers": [64, 16, 10], "dataset": "digits", "samples": 200, "seed": 5})
+    assert land.dim == 64 * 16 + 16 + 16 * 10 + 10 and np.array_equal(land.data[1], ytr[:200])
+
+
+def test_digits_without_scikit_learn_says_how_to_install_it():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['sklearn'] = None\n"
+            "sys.argv = ['landscape', 'inspect', 'mlp', '-p', 'layers=[64,10]', '-p', 'dataset=digits', '--at', '0']\n"
+            "from landscape.cli import main\nmain()")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("landscape: error: mlp: the digits data set needs scikit-learn: "
+                                     "pip install 'landscape-sim[data]'")

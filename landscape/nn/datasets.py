@@ -1,8 +1,10 @@
-"""Small classification data sets, generated (never downloaded), deterministic for a seed.
+"""Small classification data sets, deterministic for a seed, never downloaded.
 
 Each returns (X (S, d), labels (S,) int); ``one_hot`` gives the targets T (S, K).
 Features are centred and scaled to unit variance per coordinate (XOR's corners
-already are), so one weight scale suits every data set.
+already are), so one weight scale suits every data set. xor, moons and blobs are
+generated; digits is the 8 x 8 handwritten digits that scikit-learn ships inside its
+wheel (the optional extra ``landscape-sim[data]``), with a fixed train/test split.
 """
 
 from __future__ import annotations
@@ -42,6 +44,42 @@ def blobs(samples: int = 60, features: int = 2, classes: int = 3, noise: float =
     return _standardise(X), labels
 
 
+DIGITS_TEST = 360
+"""Images of the digits set held out for testing (of 1797); the other 1437 are the training split."""
+
+INSTALL_DATA = "pip install 'landscape-sim[data]'"
+
+
+def digits_split():
+    """(X_train (1437, 64), y_train, X_test (360, 64), y_test): the 1797 8 x 8 digits
+    (Alpaydin and Kaynak 1998, as scikit-learn ships them), split by one fixed permutation
+    (the named stream ("digits", "split") of seed 0, the same for every landscape seed) and
+    standardised per pixel with the training split's mean and standard deviation (pixels that
+    are constant there are only centred)."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise LandscapeError(f"the digits data set needs scikit-learn: {INSTALL_DATA}") from None
+    from ..seeds import stream
+
+    data = load_digits()
+    order = stream(0, "digits", "split").permutation(len(data.target))
+    train, test = order[:-DIGITS_TEST], order[-DIGITS_TEST:]
+    X = data.data.astype(float)
+    mean, sd = X[train].mean(axis=0), X[train].std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    return (X[train] - mean) / sd, data.target[train], (X[test] - mean) / sd, data.target[test]
+
+
+def digits(samples: int = 1437, noise: float = 0.0, seed: int = 0):
+    """The first ``samples`` images of the digits training split (``digits_split``), as they
+    are: ``noise`` and ``seed`` do not apply (the data are not generated)."""
+    X, y, _, _ = digits_split()
+    if not 1 <= samples <= len(y):
+        raise LandscapeError(f"digits has {len(y)} training images; samples must be in [1, {len(y)}], got {samples}")
+    return X[:samples], y[:samples]
+
+
 def _standardise(X):
     sd = X.std(axis=0)
     return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
@@ -51,8 +89,8 @@ def one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
     return np.eye(classes)[labels]
 
 
-DATASETS = {"xor": xor, "moons": moons, "blobs": blobs}
-DEFAULTS = {"xor": (4, 0.0), "moons": (64, 0.1), "blobs": (60, 0.5)}
+DATASETS = {"xor": xor, "moons": moons, "blobs": blobs, "digits": digits}
+DEFAULTS = {"xor": (4, 0.0), "moons": (64, 0.1), "blobs": (60, 0.5), "digits": (1437, 0.0)}
 """name -> (samples, noise) when the landscape leaves them unset."""
 
 
@@ -62,6 +100,11 @@ def make(name: str, samples: int, noise: float, inputs: int, classes: int, seed:
         raise LandscapeError(f"unknown data set {name!r}; expected one of {', '.join(DATASETS)}")
     if name == "blobs":
         return blobs(samples, inputs, classes, noise, seed)
+    if name == "digits":
+        if inputs != 64 or classes != 10:
+            raise LandscapeError(f"digits has 64 inputs (8 x 8 pixels) and 10 classes: layers must start with 64 "
+                                 f"and end with 10 (got {inputs} and {classes})")
+        return digits(samples, noise, seed)
     if inputs != 2 or classes != 2:
         raise LandscapeError(f"{name} has 2 inputs and 2 classes: layers must start with 2 and end "
                              f"with 2 (got {inputs} and {classes}); dataset = \"blobs\" takes any widths")
