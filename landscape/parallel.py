@@ -24,7 +24,7 @@ the input order, for work split inside one computation (a search's chunks).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .errors import LandscapeError
@@ -239,10 +239,3 @@ def open_backend(jobs: int = 1, scheduler: str | None = None):
         return Dask(scheduler, jobs=max(jobs, 1))
     return Processes(jobs) if jobs > 1 else InProcess()
 
-
-def in_order(results: Iterable[tuple[int, object]], count: int) -> list:
-    """The results of ``run`` as a list in task order."""
-    out = [None] * count
-    for i, result in results:
-        out[i] = result
-    return out
