@@ -515,15 +515,9 @@ def find_critical_points(landscape, domain=None, *, starts: int = 512, seed: int
             raise LandscapeError(f"{where}: the landscape cannot be sent to worker processes ({err}); use "
                                  "jobs = 1, or define its functions at module level") from None
     if jobs > 1 and own:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from .parallel import process_pool
 
-        # fork where there is one: no re-import of __main__, workers start in milliseconds
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        from .signals import ignore_in_worker
-
-        executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
-                                       initializer=ignore_in_worker)
+        executor = process_pool(jobs)
     finished = False
     try:
         sizes = batch_sizes(starts, batch)

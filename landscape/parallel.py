@@ -50,6 +50,18 @@ def _failure(err: BaseException) -> TaskFailed:
     return TaskFailed(f"{type(err).__name__}: {text[0]}" if text else type(err).__name__)
 
 
+def process_pool(jobs: int):
+    """A ProcessPoolExecutor of ``jobs`` workers that leave signals to this process: forked
+    where the platform can (no re-import of __main__, workers start in milliseconds)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .signals import ignore_in_worker
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method), initializer=ignore_in_worker)
+
+
 class InProcess:
     """Every task here, in order."""
 
@@ -86,19 +98,9 @@ class Processes(InProcess):
         self.workers = jobs
         self._pool = None
 
-    def _new_pool(self):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        from .signals import ignore_in_worker
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
-                                   initializer=ignore_in_worker)
-
     def executor(self):
         if self._pool is None:
-            self._pool = self._new_pool()
+            self._pool = process_pool(self.workers)
         return self._pool
 
     def run(self, fn, tasks, on_retry=None):
