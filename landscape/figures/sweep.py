@@ -116,14 +116,18 @@ def _panels(data: dict, height: float):
     return fig, axes, cells, list(data["settings"]["grid"])
 
 
-def _finish_panels(fig, axes, cells, ylabel: str, ncols: int):
-    """Hide the spare panels, label the first column, put the legend above the panels."""
+def _finish_panels(fig, axes, cells, ylabel: str, ncols: int, total: int | None = None):
+    """Hide the spare panels, label the first column, put the legend above the panels (its title
+    says so when the sweep has more cells than the panels show)."""
     for panel in list(axes.flat)[len(cells):]:
         panel.set_visible(False)
     for panel in axes[:, 0]:
         panel.set_ylabel(ylabel)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=ncols, frameon=False, fontsize=9)
+    more = total is not None and total > len(cells)
+    fig.legend(handles, labels, loc="outside upper center", ncols=ncols, frameon=False, fontsize=9,
+               title=f"the first {len(cells)} of {total} cells (all of them in summary.md and cells.csv)"
+               if more else None, title_fontsize=9)
     return fig
 
 
@@ -142,7 +146,7 @@ def by_index(result, ax=None):
         panel.set_title(", ".join(f"{n} = {c['params'][n]}" for n in names), fontsize=9)
         panel.set_xlabel("index k")
         panel.set_xticks(k if k.size <= 13 else k[::2])
-    return _finish_panels(fig, axes, cells, "mean count", 2)
+    return _finish_panels(fig, axes, cells, "mean count", 2, len(data["cells"]))
 
 
 def found_fraction(result, ax=None):
@@ -203,7 +207,7 @@ def distributions(result, ax=None):
             panel.axvline(th, color=C["black"], label=f"theory ({data['theory']})", **THEORY)
         panel.set_title(", ".join(f"{n} = {c['params'][n]}" for n in names), fontsize=9)
         panel.set_xlabel("critical points found")
-    return _finish_panels(fig, axes, cells, "draws", 3)
+    return _finish_panels(fig, axes, cells, "draws", 3, len(data["cells"]))
 
 
 FIGURES = {"means": means, "by-index": by_index, "found-fraction": found_fraction, "distributions": distributions}
