@@ -318,11 +318,14 @@ def read_settings(cls, table: dict, where: str):
         kind = str(fields[key].type).removesuffix(" | None")
         what = f"{where} {key}"
         if kind.startswith("tuple"):
-            item = "int" if "int" in kind else "float"
+            item = "int" if "int" in kind else "bool" if "bool" in kind else "float"
             values = _list(value, what)
             if not values:
                 raise LandscapeError(f"{what}: expected a non-empty list")
-            kw[key] = tuple(_int(v, what) if item == "int" else _number(v, what) for v in values)
+            kw[key] = tuple(_int(v, what) if item == "int" else _bool(v, what) if item == "bool"
+                            else _number(v, what) for v in values)
+        elif kind == "bool":
+            kw[key] = _bool(value, what)
         elif kind == "int":
             kw[key] = _int(value, what)
         elif kind == "float":
@@ -396,6 +399,12 @@ def _int(value, where: str, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         want = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise LandscapeError(f"{where}: expected {want}, got {value}")
+    return value
+
+
+def _bool(value, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise LandscapeError(f"{where}: expected true or false, got {value!r}")
     return value
 
 

@@ -1,7 +1,8 @@
 """The training loss of a small multilayer perceptron as a function of its parameters.
 
-f(theta) = softmax cross-entropy of MLP(theta) on a generated data set
-(XOR, two moons or Gaussian blobs), full batch, batch norm in train mode,
+f(theta) = softmax cross-entropy (or, with ``loss = "mse"``, the square loss
+against the one-hot labels) of MLP(theta) on a data set (XOR, two moons or
+Gaussian blobs generated; scikit-learn's 8 x 8 digits), full batch, batch norm in train mode,
 plus (weight_decay/2) |theta|^2. The network is built from the modules in
 landscape/nn, whose backward gives the gradient; the Hessian is exact: in
 closed form for one hidden layer without batch norm (``MLP._shallow_hessian``),
@@ -29,7 +30,7 @@ import numpy as np
 from ..errors import LandscapeError
 from ..nn import MLP, one_hot
 from ..nn.datasets import DATASETS, DEFAULTS, make
-from ..nn.modules import ACTIVATIONS, BatchNorm, Linear
+from ..nn.modules import ACTIVATIONS, LOSSES, BatchNorm, Linear
 from .base import Landscape, points
 
 MAX_IMAGES = 1024
@@ -54,6 +55,7 @@ class MLPLoss(Landscape):
     activation: str = "tanh"
     batchnorm: bool = False
     dataset: str = "blobs"
+    loss: str = "cross-entropy"
     samples: int = 0
     noise: float | None = None
     weight_decay: float = 0.0
@@ -81,7 +83,7 @@ class MLPLoss(Landscape):
         budget.OPS_PER_SECOND (the 6 and 24 of the bare arithmetic were 2.5-6x low; the closed
         form took 70 us a point for 2-4-3 on 60 samples, 12 us for 2-3-2 on 4)."""
         s, p = float(len(self._X)), float(self.dim)
-        if len(self.layers) == 3 and not self.batchnorm:
+        if len(self.layers) == 3 and not self.batchnorm and self.loss == "cross-entropy":
             return 20.0 * s * p + 1e5, 8.0 * s * p * p + 5e4
         return 20.0 * s * p + 1e5, 60.0 * s * p * p + 1e5
 
@@ -89,6 +91,8 @@ class MLPLoss(Landscape):
         if self.activation not in ACTIVATIONS:
             raise LandscapeError(f"mlp: unknown activation {self.activation!r}; expected one of "
                                  f"{', '.join(ACTIVATIONS)}")
+        if self.loss not in LOSSES:
+            raise LandscapeError(f"mlp: unknown loss {self.loss!r}; expected one of {', '.join(LOSSES)}")
         if self.dataset not in DATASETS:
             raise LandscapeError(f"mlp: unknown dataset {self.dataset!r}; expected one of {', '.join(DATASETS)}")
         if len(self.layers) < 2 or min(self.layers) < 1:
@@ -109,7 +113,8 @@ class MLPLoss(Landscape):
                              self.layers[0], self.layers[-1], self.seed)
         except LandscapeError as err:
             raise LandscapeError(f"mlp: {err}") from None
-        object.__setattr__(self, "_net", MLP(self.layers, self.activation, self.batchnorm, eps=self.eps))
+        object.__setattr__(self, "_net", MLP(self.layers, self.activation, self.batchnorm, eps=self.eps,
+                                                 loss=self.loss))
         object.__setattr__(self, "_X", X)
         object.__setattr__(self, "_labels", labels)
         object.__setattr__(self, "_T", one_hot(labels, self.layers[-1]))
@@ -131,7 +136,7 @@ class MLPLoss(Landscape):
 
     def with_dropout(self, p: float) -> MLP:
         """The same network with inverted dropout p after each hidden activation (same parameters)."""
-        return MLP(self.layers, self.activation, self.batchnorm, dropout=p, eps=self.eps)
+        return MLP(self.layers, self.activation, self.batchnorm, dropout=p, eps=self.eps, loss=self.loss)
 
     def value(self, theta):
         theta = points(theta, self.dim)
@@ -168,7 +173,7 @@ class MLPLoss(Landscape):
         """theta = 0 when h(0) = 0 and the classes are balanced: every unit outputs 0, the softmax
         is uniform, and mean(softmax - T) = 0 makes the last bias's gradient vanish too."""
         counts = np.bincount(self._labels, minlength=self.layers[-1])
-        if self.activation == "sigmoid" or np.any(counts != counts[0]):
+        if self.loss != "cross-entropy" or self.activation == "sigmoid" or np.any(counts != counts[0]):
             return None
         return np.zeros((1, self.dim))
 

@@ -4,8 +4,9 @@ Every function takes ``hvp``, a function V (k, n) -> H V (k, n) batched over its
 (``MLPLoss.hvp`` at fixed parameters, the R-operator through the network's modules), so a
 network of ten thousand parameters costs k products, not an n x n matrix.
 
-- ``extreme_eigenvalues``: the k largest or smallest eigenvalues by implicitly restarted
-  Lanczos (ARPACK, ``scipy.sparse.linalg.eigsh``) on a ``LinearOperator``, from a seeded start.
+- ``extreme_eigenvalues`` / ``eigenpairs``: the k largest or smallest eigenvalues (and vectors) by
+  implicitly restarted Lanczos (ARPACK, ``scipy.sparse.linalg.eigsh``) on a ``LinearOperator``,
+  from a seeded start or a given warm start.
 - ``hutchinson_trace``: tr H = E[z^T H z] over Rademacher z, with the standard error of the
   mean over the probes (Hutchinson 1989).
 - ``slq``: stochastic Lanczos quadrature (Lin, Saad and Yang 2016; Ghorbani, Krishnan and
@@ -28,6 +29,14 @@ def _rng(seed):
     return stream(seed, "curvature")
 
 
+def _operator(hvp, n):
+    from scipy.sparse.linalg import LinearOperator
+
+    return LinearOperator((n, n), dtype=float,
+                          matvec=lambda v: hvp(np.asarray(v, dtype=float).reshape(1, n))[0],
+                          matmat=lambda V: hvp(np.asarray(V, dtype=float).T).T)
+
+
 def extreme_eigenvalues(hvp, n: int, k: int = 5, which: str = "LA", *, tol: float = 1e-10,
                         seed: int = 0) -> np.ndarray:
     """The k largest (``which="LA"``) or smallest (``"SA"``) eigenvalues of H, ascending.
@@ -36,16 +45,29 @@ def extreme_eigenvalues(hvp, n: int, k: int = 5, which: str = "LA", *, tol: floa
     vector is drawn from the named stream ``(seed, "curvature")``, so the result is the same
     on every run. tol is ARPACK's relative accuracy of the Ritz values.
     """
-    from scipy.sparse.linalg import LinearOperator, eigsh
+    return eigenpairs(hvp, n, k, which, tol=tol, seed=seed, vectors=False)[0]
+
+
+def eigenpairs(hvp, n: int, k: int = 1, which: str = "LA", *, tol: float = 1e-10, seed: int = 0,
+               v0: np.ndarray | None = None, vectors: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """(eigenvalues (k,) ascending, eigenvectors (k, n) or None): ``extreme_eigenvalues`` with the
+    vectors, each of unit norm with its largest-magnitude component positive (a canonical sign).
+    ``v0`` (n,) replaces the seeded start: a warm start from a nearby point's top eigenvector
+    (along a training run) needs a few products instead of tens."""
+    from scipy.sparse.linalg import eigsh
 
     if not 1 <= k < n:
         raise ValueError(f"k must be in [1, n - 1] = [1, {n - 1}], got {k}")
-    op = LinearOperator((n, n), dtype=float,
-                        matvec=lambda v: hvp(np.asarray(v, dtype=float).reshape(1, n))[0],
-                        matmat=lambda V: hvp(np.asarray(V, dtype=float).T).T)
-    v0 = _rng(seed).standard_normal(n)
-    vals = eigsh(op, k=k, which=which, tol=tol, v0=v0, return_eigenvectors=False)
-    return np.sort(vals)
+    start = _rng(seed).standard_normal(n) if v0 is None else np.asarray(v0, dtype=float)
+    out = eigsh(_operator(hvp, n), k=k, which=which, tol=tol, v0=start, return_eigenvectors=vectors)
+    if not vectors:
+        return np.sort(out), None
+    vals, vecs = out
+    order = np.argsort(vals)
+    vals, V = vals[order], vecs[:, order].T
+    big = np.abs(V).argmax(axis=1)
+    V = V * np.sign(V[np.arange(k), big])[:, None]
+    return vals, V
 
 
 def hutchinson_trace(hvp, n: int, probes: int = 100, *, seed: int = 0, batch: int = 64) -> tuple[float, float]:

@@ -110,6 +110,10 @@ def _sigmoid(x):
 
 
 ACTIVATIONS = {"relu": _relu, "elu": _elu, "tanh": _tanh, "sigmoid": _sigmoid}
+
+VALUES = {"relu": lambda x: np.maximum(x, 0.0), "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))),
+          "tanh": np.tanh, "sigmoid": lambda x: _sigmoid(x)[0]}
+"""name -> h alone, for passes that need no derivative (a loss at many points: slices)."""
 """name -> x |-> (h(x), h'(x), h''(x)); ReLU's h'' is 0 (its Hessian is the one of each linear piece)."""
 
 
@@ -123,6 +127,7 @@ class Activation:
             raise LandscapeError(f"unknown activation {kind!r}; expected one of {', '.join(ACTIVATIONS)}")
         self.kind = kind
         self.fn = ACTIVATIONS[kind]
+        self.value = VALUES[kind]
 
     def describe(self) -> str:
         return self.kind
@@ -293,3 +298,28 @@ class SoftmaxCrossEntropy:
         Y, _ = cache
         dY = Y * (dZ - (Y * dZ).sum(axis=-1, keepdims=True))
         return dY / Y.shape[-2]
+
+
+class SquaredError:
+    """L = (1/(2S)) sum_s |Z_s - T_s|^2 for targets T (S, K) (one-hot: regression on the labels).
+
+    dL/dZ = (Z - T)/S, and its tangent dZ/S: the Hessian in Z is I/S, so the Gauss-Newton part
+    of the parameters' Hessian is J^T J / S. The square loss of Cohen et al. (2021)'s clearest
+    edge-of-stability runs.
+    """
+
+    def loss(self, Z, T):
+        """(L (...), cache) for outputs Z (..., S, K)."""
+        R = Z - T
+        return 0.5 * (R * R).sum(axis=(-2, -1)) / Z.shape[-2], (R,)
+
+    def backward(self, cache):
+        R = cache[0]
+        return R / R.shape[-2]
+
+    def backward_tangent(self, cache, dZ):
+        return dZ / cache[0].shape[-2]
+
+
+LOSSES = {"cross-entropy": SoftmaxCrossEntropy, "mse": SquaredError}
+"""The output losses by name."""

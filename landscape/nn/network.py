@@ -3,7 +3,8 @@
 Layer l (widths n_0 -> n_1 -> ... -> n_L) is Linear(n_{l-1}, n_l), then
 BatchNorm(n_l) when ``batchnorm`` is on, then for hidden layers (l < L) the
 activation and, when ``dropout`` p > 0, inverted dropout. The last layer's
-outputs are the logits of a softmax cross-entropy. Parameters are the modules'
+outputs are the logits of a softmax cross-entropy (``loss="mse"``: the outputs
+regress the one-hot targets under the square loss). Parameters are the modules'
 slices concatenated in that order (each Linear's W row-major, then b; each
 BatchNorm's gamma, then beta), so a 20 -> 40 layer with batch norm has
 20*40 + 40 + 2*40 = 920.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import LandscapeError
-from .modules import Activation, BatchNorm, Dropout, Linear, SoftmaxCrossEntropy
+from .modules import LOSSES, Activation, BatchNorm, Dropout, Linear
 
 
 def _over_s(a: np.ndarray) -> np.ndarray:
@@ -30,7 +31,7 @@ class MLP:
     """The network: modules, parameter layout, loss, gradient, Hessian-vector products."""
 
     def __init__(self, layers, activation: str = "tanh", batchnorm: bool = False, dropout: float = 0.0,
-                 eps: float = 1e-5):
+                 eps: float = 1e-5, loss: str = "cross-entropy"):
         layers = tuple(int(n) for n in layers)
         if len(layers) < 2 or min(layers) < 1:
             raise LandscapeError(f"layers must list at least two positive widths (inputs, ..., outputs), got {list(layers)}")
@@ -46,7 +47,10 @@ class MLP:
                     self.modules.append(Dropout(self.p))
         self.offsets = np.cumsum([0] + [m.size for m in self.modules])
         self.size = int(self.offsets[-1])
-        self.loss_fn = SoftmaxCrossEntropy()
+        if loss not in LOSSES:
+            raise LandscapeError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
+        self.loss_name = loss
+        self.loss_fn = LOSSES[loss]()
 
     # --- layout -------------------------------------------------------------------
 
@@ -105,8 +109,16 @@ class MLP:
         return out
 
     def loss(self, theta, X, T, masks=None) -> np.ndarray:
-        Z, _ = self.forward(theta, X, masks)
-        return self.loss_fn.loss(Z, T)[0]
+        """L (...) in train mode, by a forward pass that keeps no caches and computes no h', h''."""
+        masks = list(masks) if masks is not None else None
+        for m, p in zip(self.modules, self.slices(theta)):
+            if isinstance(m, Activation):
+                X = m.value(X)
+            elif isinstance(m, Dropout):
+                X = X * masks.pop(0) if masks is not None else X
+            else:
+                X, _ = m.forward(p, X)
+        return self.loss_fn.loss(X, T)[0]
 
     def _backward(self, theta, caches, G):
         grads = []
@@ -155,7 +167,8 @@ class MLP:
         by the R-operator, symmetrised (its columns agree with the rows to
         rounding; 1/2 (H + H^T) makes the symmetry exact).
         """
-        if len(self.layers) == 3 and not self.batchnorm and (self.p == 0 or masks is None):
+        if (len(self.layers) == 3 and not self.batchnorm and (self.p == 0 or masks is None)
+                and self.loss_name == "cross-entropy"):
             return self._shallow_hessian(theta, X, T)
         L, g, H = self.hvp(theta, np.eye(self.size), X, T, masks)
         return L, g, 0.5 * (H + np.swapaxes(H, -1, -2))
