@@ -57,9 +57,10 @@ def sharpness_figure(result, ax=None):
         top = max(top, max(s))
     theory_line(ax, [0, d["runs"][0]["epochs"]], [d["threshold"]] * 2, color=C["black"],
                 label=rf"$2/\eta$ = {d['threshold']:.3g} (GD's stability bound)")
-    ax.set_ylim(top / 20 if d["threshold"] > 5 * top else 0, max(d["threshold"], top) * 1.4)
+    logy = d["threshold"] > 3 * top
+    ax.set_ylim(min(top, d["threshold"]) / 4 if logy else 0, max(d["threshold"], top) * (2 if logy else 1.4))
     finish(ax, "epoch", r"sharpness $\lambda_{\max}$ of the training loss", "Sharpness along training against 2/η",
-           logy=d["threshold"] > 5 * top)
+           logy=logy)
     return fig
 
 
@@ -70,8 +71,12 @@ def spectrum_figure(result, axes=None):
     at the end as ticks on top."""
     d = _data(result)
     runs = d["runs"]
-    fig, axes = axes_row(axes, len(runs), (5.8 * len(runs), 4.4))
-    axes = np.atleast_1d(axes)
+    if axes is None:
+        fig, axes = subplots(1, len(runs), figsize=(5.8 * len(runs) + 1, 4.4), squeeze=False)
+        axes = axes[0]
+    else:
+        axes = np.atleast_1d(axes)
+        fig = axes[0].figure
     colours = (C["sky"], C["orange"], C["black"])
     for ax, r in zip(axes, runs):
         for dens, colour, ls in zip(r["densities"], colours, ("-", "--", "-")):

@@ -41,7 +41,7 @@ class Settings:
     etas: tuple[float, ...] = (0.3, 0.4, 0.5)
     every: int = 10
     tol: float = 1e-5
-    init_scale: float = 1.0
+    init_scale: float = 0.5
     reach: float = 0.95
     band: tuple[float, ...] = (0.85, 1.2)
 
@@ -85,11 +85,13 @@ class EdgeResult:
 
 
 def at_the_edge(steps, loss, sharpness, threshold, reach: float, band) -> dict:
-    """From the first recorded step where sharpness >= reach x threshold: the median ratio
+    """From the first recorded step where sharpness rises to reach x threshold (from below it: a
+    start above the threshold must first fall under it, as GD's catapult makes it): the median ratio
     sharpness / threshold, the share inside ``band``, its largest value, and how many times
     the loss rose between recorded steps (with the loss there and at the end)."""
     ratio = np.asarray(sharpness) / threshold
-    hit = np.flatnonzero(ratio >= reach)
+    below = np.flatnonzero(ratio < reach)  # reaching means rising to it: a start above it first falls
+    hit = np.flatnonzero((ratio >= reach) & (np.arange(len(ratio)) > below[0])) if len(below) else below
     if not len(hit):
         return {"reached_step": None, "median_ratio": None, "inside_band": None, "max_ratio": float(ratio.max()),
                 "loss_increases": None, "loss_at_reach": None}
@@ -109,7 +111,6 @@ def run(scenario, settings, progress=None) -> EdgeResult:
     scenario = dataclasses.replace(scenario, settings=settings)
     cfg, K = settings, scenario.steps
     land = scenario.build_landscape()
-    net = land.network
     etas = np.asarray(cfg.etas, dtype=float)
     theta = np.repeat(land.initial_point(stream(scenario.seed, "init"), cfg.init_scale)[None], len(etas), axis=0)
     n = land.dim

@@ -79,7 +79,10 @@ class Settings:
                 "probes: expected 1 to 100, lanczos_steps 4 to 500")
         require(0 < self.kernel < 0.5, "kernel: expected a fraction of the spectrum's span in (0, 0.5)")
         require(self.trace_probes >= 2, "trace_probes: expected at least 2 (for a standard error)")
-        require(self.line >= 3 and 3 <= self.grid <= 201, "line: expected at least 3 points, grid 3 to 201")
+        require(self.line >= 5 and (self.line - 1) % 4 == 0,
+                "line: expected 4k + 1 points (5, 9, ..., 81: a = 0 and a = 1 are on the line from -0.5 to 1.5)")
+        require(3 <= self.grid <= 201 and self.grid % 2 == 1, "grid: expected an odd count from 3 to 201 (the "
+                                                               "trained point at the centre)")
         require(self.span > 0, "span: expected a positive half-width")
 
 
