@@ -70,7 +70,7 @@ def eigenpairs(hvp, n: int, k: int = 1, which: str = "LA", *, tol: float = 1e-10
     return vals, V
 
 
-def hutchinson_trace(hvp, n: int, probes: int = 100, *, seed: int = 0, batch: int = 64) -> tuple[float, float]:
+def hutchinson_trace(hvp, n: int, probes: int = 100, *, seed: int = 0, batch: int = 16) -> tuple[float, float]:
     """(estimate of tr H, its standard error) from ``probes`` Rademacher vectors, ``batch``
     products at a time: the mean of z^T H z and std / sqrt(probes)."""
     if probes < 2:
