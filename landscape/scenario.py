@@ -158,8 +158,33 @@ _COMMON = {
 }
 
 
-def load(path) -> Scenario:
-    """Read and validate a scenario file; raise LandscapeError on the first problem."""
+def apply_settings(data: dict, assignments, where: str = "--set") -> dict:
+    """The parsed TOML ``data`` with each ``SECTION.KEY=VALUE`` (or top-level ``KEY=VALUE``) of
+    ``assignments`` put in; VALUE is read as a TOML value (``3``, ``0.5``, ``true``, ``[1, 2]``,
+    ``"text"``), and a bare word as a string. The result is validated like the file itself."""
+    data = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    for item in assignments or ():
+        key, sep, value = item.partition("=")
+        path = key.strip().split(".")
+        if not sep or not all(path) or len(path) > 2:
+            raise LandscapeError(f"{where} {item!r}: expected SECTION.KEY=VALUE (e.g. training.epochs=3) or KEY=VALUE")
+        try:
+            parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            parsed = value.strip()
+        if len(path) == 1:
+            data[path[0]] = parsed
+        else:
+            table = data.setdefault(path[0], {})
+            if not isinstance(table, dict):
+                raise LandscapeError(f"{where} {item!r}: {path[0]} is not a section of the scenario")
+            table[path[1]] = parsed
+    return data
+
+
+def load(path, assignments=None) -> Scenario:
+    """Read and validate a scenario file, with ``assignments`` (``apply_settings``) put in first;
+    raise LandscapeError on the first problem."""
     path = Path(path)
     src = str(path)
     try:
@@ -171,6 +196,8 @@ def load(path) -> Scenario:
         raise LandscapeError(f"{src}: not valid TOML: {err}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise LandscapeError(f"{src}: cannot read: {err}") from None
+    if assignments:
+        data = apply_settings(data, assignments)
     return loads(data, src, default_name=path.stem)
 
 

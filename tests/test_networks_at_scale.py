@@ -286,3 +286,29 @@ def test_a_generated_data_set_trains_with_its_own_held_out_draw(tmp_path):
     assert d["test_samples"] == 200 and d["runs"][0]["final_test_accuracy"] > 0.85
     assert sorted(p.name for p in (tmp_path / "moons").glob("*.png")) == sorted(
         f"{n}.png" for n in STUDIES["training"].FIGURES)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "edge-of-stability", "--set", "every"], "expected SECTION.KEY=VALUE"),
+    (["run", "edge-of-stability", "--set", "a.b.c=1"], "expected SECTION.KEY=VALUE"),
+    (["run", "edge-of-stability", "--set", "edge-of-stability.every=0"], "every"),
+    (["run", "edge-of-stability", "--set", "edge-of-stability.colour=1"], "unknown key 'colour'"),
+    (["run", "--expr", "x^2 + y^2", "--set", "run.steps=3"], "--set goes with a scenario"),
+])
+def test_bad_set_assignments_are_refused_in_one_line(tmp_path, args, message):
+    result = CliRunner().invoke(cli, args + ["--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and message in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_set_assignments_read_toml_values_and_leave_the_file_alone():
+    from landscape.scenario import apply_settings
+
+    data = {"seed": 0, "training": {"epochs": 10}}
+    out = apply_settings(data, ["training.epochs=3", "training.batchnorm=[true, false]", "seed=7",
+                                "description=plain words", "landscape.dataset=\"digits\""])
+    assert out == {"seed": 7, "description": "plain words", "training": {"epochs": 3, "batchnorm": [True, False]},
+                   "landscape": {"dataset": "digits"}}
+    assert data == {"seed": 0, "training": {"epochs": 10}}
+    s = load(resolve("mlp-digits"), ["training.epochs=3"])
+    assert s.settings.epochs == 3 and s.settings.batchnorm == (False, True)

@@ -97,6 +97,10 @@ def _binomials(n):
 
 
 # README line -> (arguments actually run, or None for the line itself; check(result, cwd) or None).
+_SMALL_CURVATURE = [a for k in ("hessian_samples=256", "top=4", "probes=2", "lanczos_steps=8", "trace_probes=4",
+                                 "line=5", "grid=5") for a in ("--set", f"training.{k}")]
+"""The same training as mlp-digits, with its curvature and slices sized down for the test."""
+
 # A declared smaller size is written out here; --json is added where the check reads the JSON.
 CLAIMS = {
     "landscape run saddle-2d": (None, lambda r, cwd: {"escape.png", "loss.png", "landscape.png",  # six figures
@@ -125,6 +129,16 @@ CLAIMS = {
                                        lambda r, cwd: _json(r)["kind"] == "trajectories"),
     "landscape run mlp-xor --jobs 2 -q": (["run", "mlp-xor", "--jobs", "2", "-q", "--steps", "200"],
                                           lambda r, cwd: r.stderr == "" and "Morse sum Σ(-1)^k c_k = 1" in r.stdout),
+    "landscape run mlp-digits": (["run", "mlp-digits", "--json", "-q", "--out", "o", *_SMALL_CURVATURE],
+                                 lambda r, cwd: [x["final_test_accuracy"] >= 0.93 for x in _json(r)["runs"]] == [True, True]),
+    "landscape run edge-of-stability": (["run", "edge-of-stability", "--json", "-q", "--out", "o", "--steps", "300",
+                                         "--set", "edge-of-stability.etas=[0.5]"],
+                                        lambda r, cwd: _json(r)["runs"][0]["reached_step"] is not None
+                                        and _json(r)["threshold"] == [4.0]),
+    "landscape run mlp-digits --set training.epochs=3 --set training.batchnorm=[true]":
+        (["run", "mlp-digits", "--json", "-q", "--set", "training.epochs=3", "--set", "training.batchnorm=[true]",
+          *_SMALL_CURVATURE],
+         lambda r, cwd: [(x["batchnorm"], x["epochs"]) for x in _json(r)["runs"]] == [(True, 3)]),
     "landscape run my-scenario.toml": (None, None),  # the file below, written by the test
     "landscape critical himmelblau": (None, lambda r, cwd: "4 minima, 4 saddles, 1 maximum" in r.stdout),
     "landscape critical separable --dim 6":

@@ -45,12 +45,14 @@ from .options import (
               help="Override every optimizer's step size (with --expr: default 0.5 x 2/lambda_max over the domain).")
 @click.option("--steps", type=int, default=None,
               help="Override the number of steps (with --expr: default from the escape and settling times).")
+@click.option("--set", "assignments", multiple=True, metavar="SECTION.KEY=VALUE",
+              help="Set a key of the scenario file, e.g. --set training.epochs=3 (repeatable; VALUE as in TOML).")
 @jobs_option
 @force_option
 @quiet_option
 @json_option
-def command(scenario, expr, variables, domain, optimizers, name, params, out, formats, seed, eta, steps, jobs, force,
-            quiet, as_json):
+def command(scenario, expr, variables, domain, optimizers, name, params, out, formats, seed, eta, steps, assignments,
+            jobs, force, quiet, as_json):
     """Run a scenario: critical points, optimizer runs with their theory, figures and results.json.
 
     \b
@@ -76,9 +78,11 @@ def command(scenario, expr, variables, domain, optimizers, name, params, out, fo
         if scenario is None:
             raise LandscapeError("give a scenario (a built-in name or a FILE.toml) or --expr FORMULA; "
                                  "landscape list shows the built-in ones")
-        spec = load(resolve(scenario)).with_overrides(seed=seed, eta=eta, steps=steps, formats=formats,
+        spec = load(resolve(scenario), assignments).with_overrides(seed=seed, eta=eta, steps=steps, formats=formats,
                                                       jobs=capped_jobs(jobs, quiet))
     else:
+        if assignments:
+            raise LandscapeError("--set goes with a scenario (with --expr, use --eta, --steps and the other options)")
         spec = _expression_spec(scenario, expr, variables, domain, optimizers, name, params, formats, seed, eta,
                                 steps, capped_jobs(jobs, quiet))
     out = check_out(out, [spec.name])
