@@ -91,9 +91,14 @@ def _relu(x):
 
 def _elu(x):
     """alpha = 1: x for x > 0, e^x - 1 otherwise (C^1; h'' jumps at 0)."""
-    e = np.exp(np.minimum(x, 0.0))
     pos = x > 0
-    return np.where(pos, x, e - 1.0), np.where(pos, 1.0, e), np.where(pos, 0.0, e)
+    e = np.minimum(x, 0.0)
+    np.exp(e, out=e)  # e^min(x, 0) is h' itself: 1 where x > 0
+    h = e - 1.0
+    np.copyto(h, x, where=pos)
+    d2 = e.copy()
+    d2[pos] = 0.0
+    return h, e, d2  # in place where it can: each temporary of a large batch costs page faults
 
 
 def _tanh(x):
