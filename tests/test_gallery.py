@@ -171,3 +171,32 @@ def test_the_readme_numbers_of_the_connected_landscapes_are_the_gallerys():
     assert c["minima_found_by_descent"] == 30 and ps["basins"]["starts"] == 512
     lowest = min((n for n in ps["nodes"] if n["kind"] == "minimum"), key=lambda n: n["value"])
     assert lowest["found_by"] == "descent"  # "the lowest among them"
+
+
+def test_the_readme_numbers_of_the_real_networks_are_the_gallerys():
+    """What the README's "Real networks on real data" says of mlp-digits and edge-of-stability."""
+    d = json.loads((GALLERY / "mlp-digits" / "results.json").read_text())
+    plain, bn = d["runs"]
+    assert (plain["batchnorm"], bn["batchnorm"]) == (False, True)
+    assert (plain["parameters"], bn["parameters"]) == (9610, 9886) and d["test_samples"] == 360
+    assert (round(100 * plain["final_test_accuracy"], 1), round(100 * bn["final_test_accuracy"], 1)) == (95.3, 94.2)
+    assert [round(v, 2) for v in (plain["sharpness_init"], plain["sharpness"][-1], bn["sharpness_init"],
+                                  bn["sharpness"][-1])] == [1.99, 1.13, 4.43, 2.54]
+    assert d["threshold"] == 20 and max(plain["sharpness"] + bn["sharpness"]) < d["threshold"] / 7
+    shares = [round(100 * r["densities"][i]["negative_share"]) for r in (plain, bn) for i in (0, 2)]
+    assert shares == [13, 7, 12, 3]
+    assert (round(plain["bottom_eigenvalue"], 3), round(bn["bottom_eigenvalue"], 3)) == (-0.039, -0.071)
+    assert 100 < plain["index_estimate"] < 1000 and 100 < bn["index_estimate"] < 1000  # "a few hundred"
+    assert len(plain["top_eigenvalues"]) == 20 and d["classes"] == 10
+    assert (round(plain["outlier_gap"], 2), plain["outliers"], round(bn["outlier_gap"], 2)) == (1.30, 1, 1.11)
+    for r in (plain, bn):
+        planes = {p["directions"]: p["captured_median"] for p in r["slices"]}
+        assert 0.01 <= round(planes["random"], 2) <= 0.03 and round(planes["path"], 2) == 0.99
+        assert r["interpolation"]["monotone"]
+    e = json.loads((GALLERY / "edge-of-stability" / "results.json").read_text())
+    assert [r["eta"] for r in e["runs"]] == [0.3, 0.4, 0.5] and e["landscape"]["samples"] == 1000
+    assert round(e["sharpness_init"], 2) == 3.22
+    assert [r["reached_step"] for r in e["runs"]] == [590, 190, 100]
+    assert [round(r["median_ratio"], 3) for r in e["runs"]] == [1.013, 1.023, 1.038]
+    assert [round(100 * r["inside_band"]) for r in e["runs"]] == [100, 99, 97] and e["band"] == [0.85, 1.2]
+    assert all(r["loss_increases"] > 0 and r["final_loss"] < r["loss_at_reach"] for r in e["runs"])

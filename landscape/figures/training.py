@@ -49,18 +49,23 @@ def sharpness_figure(result, ax=None):
 
     d = _data(result)
     fig, ax = new_axes(ax, (7.2, 4.6))
-    top = 0.0
+    top, low = 0.0, np.inf
     for r in d["runs"]:
         st = RUN_STYLE[r["batchnorm"]]
         s = [r["sharpness_init"], *r["sharpness"]]
         ax.plot(np.arange(len(s)), s, color=st["color"], ls=st["ls"], marker=st["marker"], ms=4, label=_label(r))
-        top = max(top, max(s))
+        top, low = max(top, max(s)), min(low, min(s))
     theory_line(ax, [0, d["runs"][0]["epochs"]], [d["threshold"]] * 2, color=C["black"],
                 label=rf"$2/\eta$ = {d['threshold']:.3g} (GD's stability bound)")
     logy = d["threshold"] > 3 * top
-    ax.set_ylim(min(top, d["threshold"]) / 4 if logy else 0, max(d["threshold"], top) * (2 if logy else 1.4))
+    ax.set_ylim(max(min(low, d["threshold"]), 1e-12) / 1.5 if logy else 0, max(d["threshold"], top) * (2 if logy else 1.4))
     finish(ax, "epoch", r"sharpness $\lambda_{\max}$ of the training loss", "Sharpness along training against 2/η",
            logy=logy)
+    if logy:
+        from matplotlib.ticker import FormatStrFormatter
+
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
     return fig
 
 
