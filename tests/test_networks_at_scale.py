@@ -312,3 +312,32 @@ def test_set_assignments_read_toml_values_and_leave_the_file_alone():
     assert data == {"seed": 0, "training": {"epochs": 10}}
     s = load(resolve("mlp-digits"), ["training.epochs=3"])
     assert s.settings.epochs == 3 and s.settings.batchnorm == (False, True)
+
+
+@pytest.mark.slow
+def test_edge_of_stability_is_reproducible_under_its_rule_after_a_rounding_sized_change(monkeypatch):
+    """The start changed by 1e-15 relative (another BLAS's rounding) changes the losses after the
+    edge by percents (chaos), yet the result is the same under the rule: the trajectories' lengths,
+    the step where 2/eta is reached, the statistics within their tolerances."""
+    from landscape.families.mlp import MLPLoss
+    from landscape.reproduce import differences
+
+    s = dataclasses.replace(load(resolve("edge-of-stability"), ["edge-of-stability.etas=[0.5]"]), steps=400)
+    def as_json(result):
+        return json.loads(json.dumps(result.to_dict(), default=lambda o: o.tolist()))
+
+    a = as_json(STUDIES["edge-of-stability"].run(s, s.settings))
+    original = MLPLoss.initial_point
+
+    def nudged(self, rng, scale=1.0, count=None):
+        theta = original(self, rng, scale, count)
+        return theta * (1 + 1e-15 * np.random.default_rng(5).standard_normal(theta.shape))
+
+    monkeypatch.setattr(MLPLoss, "initial_point", nudged)
+    b = as_json(STUDIES["edge-of-stability"].run(s, s.settings))
+    la, lb = np.array(a["runs"][0]["loss_per_step"]), np.array(b["runs"][0]["loss_per_step"])
+    assert np.abs(la - lb).max() / la.min() > 1e-3  # chaos: the change grew by twelve orders
+    assert differences(a, b) == []
+    worse = json.loads(json.dumps(b))
+    worse["runs"][0]["median_ratio"] *= 1.05
+    assert differences(a, worse) and differences(a, {**b, "kind": "trajectories"})
