@@ -31,7 +31,8 @@ def test_list_names_every_builtin_scenario():
     assert result.exit_code == 0
     names = [line.split()[0] for line in result.output.splitlines()]
     # the shipped scenarios, plus the example study's that tests/conftest.py registers
-    assert names == ["dead-relu", "dropout-noise", "example-walk", "linear-net", "lr-stability", "mlp-xor",
+    assert names == ["dead-relu", "dropout-noise", "edge-of-stability", "example-walk", "linear-net", "lr-stability",
+                     "mlp-digits", "mlp-xor",
                      "muller-brown-paths", "pspin-complexity", "pspin-tree", "saddle-2d", "saddle-chain",
                      "saddle-escape", "separable-completeness"]
     families = invoke("list", "--families").output

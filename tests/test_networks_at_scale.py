@@ -341,3 +341,19 @@ def test_edge_of_stability_is_reproducible_under_its_rule_after_a_rounding_sized
     worse = json.loads(json.dumps(b))
     worse["runs"][0]["median_ratio"] *= 1.05
     assert differences(a, worse) and differences(a, {**b, "kind": "trajectories"})
+
+
+def test_the_commands_keep_freed_memory_and_the_library_does_not(tmp_path):
+    """``keep_freed_memory`` takes on glibc; a fresh interpreter that imports landscape and runs
+    a study leaves malloc alone (the commands call it, the library never does)."""
+    import subprocess
+    import sys
+
+    from landscape.memory import keep_freed_memory
+
+    if sys.platform.startswith("linux"):
+        assert keep_freed_memory() is True
+    code = ("import sys, landscape.memory as m; calls = []; m.keep_freed_memory = lambda *a: calls.append(a); "
+            "from landscape.studies import STUDIES; import landscape; print(len(calls))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"

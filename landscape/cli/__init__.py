@@ -110,6 +110,9 @@ def cli():
     Start with `landscape run saddle-2d`. Shell completion: see the README
     (`eval "$(_LANDSCAPE_COMPLETE=bash_source landscape)"`).
     """
+    from ..memory import keep_freed_memory
+
+    keep_freed_memory()  # the process is ours: reuse freed blocks (landscape/memory.py)
 
 
 def _attach() -> None:

@@ -111,6 +111,7 @@ def run(scenario, settings, progress=None) -> EdgeResult:
     scenario = dataclasses.replace(scenario, settings=settings)
     cfg, K = settings, scenario.steps
     land = scenario.build_landscape()
+    net = land.network
     etas = np.asarray(cfg.etas, dtype=float)
     theta = np.repeat(land.initial_point(stream(scenario.seed, "init"), cfg.init_scale)[None], len(etas), axis=0)
     n = land.dim
@@ -118,21 +119,25 @@ def run(scenario, settings, progress=None) -> EdgeResult:
     rec_steps, rec_loss, rec_sharp = [], [], []
     losses = np.empty((K + 1, len(etas)))
     tick = ticker(progress, "gradient descent at every eta", K + 1)
+    X, labels = land.data
+    T = np.eye(land.layers[-1])[labels]
+    wd = land.weight_decay
     for k in range(K + 1):
-        f = land.value(theta)
+        f, g = net.loss_and_grad(theta, X, T)  # one pass gives the loss and the step's gradient
+        f = f + 0.5 * wd * np.sum(theta * theta, axis=-1)
         losses[k] = f
         if k % cfg.every == 0 or k == K:
             sharp = []
             for j in range(len(etas)):
                 vals, V = eigenpairs(lambda W, t=theta[j]: land.hvp(t, W), n, 1, tol=cfg.tol, seed=scenario.seed,
-                                     v0=warm[j])
+                                     v0=warm[j], ncv=12 if warm[j] is not None else None)
                 warm[j] = V[0]
                 sharp.append(float(vals[0]))
             rec_steps.append(k)
             rec_loss.append(f.copy())
             rec_sharp.append(sharp)
         if k < K:
-            theta = theta - etas[:, None] * land.grad(theta)
+            theta = theta - etas[:, None] * (g + wd * theta)
         tick(1)
     rec_loss, rec_sharp = np.array(rec_loss), np.array(rec_sharp)
     runs = []

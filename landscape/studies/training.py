@@ -199,7 +199,7 @@ def _one_run(land, net, spec, cfg, seed, data, hland, tick) -> dict:
     sharp, v = [], None
     curv = tick("sharpness per epoch")
     for theta in run.checkpoints:  # warm starts: each epoch's top eigenvector starts the next search
-        vals, V = eigenpairs(at(theta), n, 1, tol=1e-6, seed=seed, v0=v)
+        vals, V = eigenpairs(at(theta), n, 1, tol=1e-6, seed=seed, v0=v, ncv=12 if v is not None else None)
         sharp.append(float(vals[0]))
         v = V[0]
         curv(1)
