@@ -59,7 +59,8 @@ def command(scenario, expr, variables, domain, optimizers, name, params, out, fo
     Built-in: saddle-2d (GD at one saddle), saddle-escape (every optimizer),
     lr-stability (the step-size sweep), saddle-chain (d saddles in a row),
     linear-net (Saxe et al.), mlp-xor (a network's critical points),
-    dead-relu (dead units, batch norm), dropout-noise. `landscape list` has them all.
+    dead-relu (dead units, batch norm), dropout-noise, mlp-digits (SGD on the
+    digits: Hessian spectra, slices), edge-of-stability. `landscape list` has them all.
 
     \b
     Your own 2-D landscape: landscape run --expr "x^4 - 2*x^2 + y^2"
