@@ -61,6 +61,61 @@ def _analysis(command: str, spec: dict, progress, jobs: int = 1):
                   progress=progress("searching", starts) if progress else None), write_critical
 
 
+def _make(item, out, figure_formats, progress=None, jobs: int = 1) -> dict:
+    """Run and write one entry of the gallery (a scenario or a GALLERY_ANALYSES entry): its line
+    of ``report --json``."""
+    from ..report import write_result
+    from ..studies import run
+
+    what, payload = item
+    if what == "scenario":
+        if isinstance(payload, tuple):  # (name, --format) from _in_parallel
+            from ..scenario import load, resolve
+
+            name, formats = payload
+            payload = load(resolve(name))
+            payload = payload.with_overrides(formats=formats, store=out / name if payload.kind == "sweep" else None)
+        spec = payload.with_overrides(jobs=jobs)
+        folder, data = write_result(run(spec, progress), out, spec.formats)
+        return {"scenario": spec.name, "kind": spec.kind, "folder": str(folder), "figures": data["figures"]}
+    _, command, spec = payload
+    result, writer = _analysis(command, spec, progress, jobs)
+    folder, data = writer(result, out, figure_formats)
+    return {"analysis": made_by(command, spec), "folder": str(folder), "figures": data["figures"]}
+
+
+HEAVY_FIRST = ("training", "sweep", "edge-of-stability", "mlp-xor", "saddle-escape")
+"""Kinds started first when the gallery runs in parallel, so that no long one is left for the end."""
+
+
+def _in_parallel(items, kinds: dict, out, figure_formats, jobs: int, quiet: bool) -> list[dict]:
+    """Every item on ``jobs`` local processes, one item per process at a time (each with one job:
+    the results do not depend on it), the long kinds first; the lines in the items' own order."""
+    from concurrent.futures import as_completed
+
+    from ..parallel import process_pool
+
+    def rank(i):
+        what, payload = items[i]
+        kind = kinds.get(payload[0]) if what == "scenario" else None
+        return (HEAVY_FIRST.index(kind) if kind in HEAVY_FIRST else len(HEAVY_FIRST), i)
+
+    order = sorted(range(len(items)), key=rank)
+    done: list = [None] * len(items)
+    with process_pool(jobs) as pool:
+        futures = {pool.submit(_make, items[i], out, figure_formats): i for i in order}
+        try:
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                if not quiet:
+                    click.echo(f"wrote {done[futures[future]]['folder']}/", err=True)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    return done
+
+
 @click.command("report", short_help="Run every built-in scenario (the gallery).")
 @out_option("figures", "Folder to write each scenario's NAME/ into.")
 @click.option("--format", "formats", default=None, metavar="png,pdf,svg,gif",
@@ -84,20 +139,17 @@ def command(out, formats, jobs, quiet, as_json):
     # a sweep keeps its finished tasks in OUT/NAME/tasks/ and reuses them (remove them to recompute)
     specs = [s.with_overrides(formats=formats, jobs=jobs, store=out / s.name if s.kind == "sweep" else None)
              for s in specs]
-    done = []
-    for spec in specs:
-        with Progress(quiet or as_json) as progress:
-            result = run(spec, progress.callback)
-        folder, data = write_result(result, out, spec.formats)
-        done.append({"scenario": spec.name, "kind": spec.kind, "folder": str(folder), "figures": data["figures"]})
-        if not quiet:
-            click.echo(f"wrote {folder}/", err=True)
-    for _, command, spec in GALLERY_ANALYSES:
-        with Progress(quiet or as_json) as progress:
-            result, writer = _analysis(command, spec, progress.callback, jobs)
-        folder, data = writer(result, out, figure_formats)
-        done.append({"analysis": made_by(command, spec), "folder": str(folder), "figures": data["figures"]})
-        if not quiet:
-            click.echo(f"wrote {folder}/", err=True)
+    items = [("scenario", spec) for spec in specs] + [("analysis", a) for a in GALLERY_ANALYSES]
+    if jobs > 1:  # a worker loads its scenario again by name (a loaded one holds closures: no pickling)
+        kinds = {spec.name: spec.kind for spec in specs}
+        done = _in_parallel([("scenario", (spec.name, formats)) if what == "scenario" else (what, spec)
+                             for what, spec in items], kinds, out, figure_formats, jobs, quiet)
+    else:
+        done = []
+        for item in items:
+            with Progress(quiet or as_json) as progress:
+                done.append(_make(item, out, figure_formats, progress.callback, jobs))
+            if not quiet:
+                click.echo(f"wrote {done[-1]['folder']}/", err=True)
     if as_json:
         echo_json(done)
