@@ -19,7 +19,7 @@ from landscape.nn.datasets import blobs, digits_split
 from landscape.nn.modules import SquaredError
 from landscape.nn.training import train
 from landscape.optim import OptimizerSpec
-from landscape.scenario import resolve, load
+from landscape.scenario import load, loads, resolve
 from landscape.studies import STUDIES
 from landscape.studies.edge_of_stability import at_the_edge
 from landscape.studies.training import outliers, path_directions
@@ -357,3 +357,23 @@ def test_the_commands_keep_freed_memory_and_the_library_does_not(tmp_path):
             "from landscape.studies import STUDIES; import landscape; print(len(calls))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"
+
+
+def test_the_hessian_subset_is_the_first_training_samples_of_a_generated_set():
+    """hessian_samples = 40 on moons: the initial sharpness is lambda_max of the training loss's
+    Hessian on the first 40 of the run's own training samples (not a fresh draw of 40 moons)."""
+    text = ('kind = "training"\n[landscape]\nfamily = "mlp"\nlayers = [2, 6, 2]\ndataset = "moons"\nsamples = 120\n'
+            '[run]\noptimizers = [{ name = "gd", eta = 0.5 }]\n[training]\nepochs = 2\nbatch = 30\n'
+            'batchnorm = [false]\nhessian_samples = 40\ntop = 3\nprobes = 2\nlanczos_steps = 8\nline = 5\ngrid = 3\n')
+    import tomllib
+
+    s = loads(tomllib.loads(text), default_name="moons-hessian")
+    d = STUDIES["training"].run(s, s.settings).to_dict()
+    land = s.build_landscape()
+    X, y = land.data
+    from landscape.seeds import stream
+
+    theta0 = land.initial_point(stream(s.seed, "init"), 1.0)
+    H = land.network.hessian(theta0, X[:40], one_hot(y[:40], 2))[2]
+    assert d["hessian_samples"] == 40
+    assert d["runs"][0]["sharpness_init"] == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-8)

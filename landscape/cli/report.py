@@ -127,9 +127,7 @@ def command(out, formats, jobs, quiet, as_json):
     """Run every built-in scenario into OUT, and the critical-point and counting analyses the
     README's gallery shows (count-critical --dim 6 --model goe, critical pspin --dim 10,
     critical separable --dim 6) and its two formulas (run --expr)."""
-    from ..report import write_result
     from ..scenario import builtin_names, load, resolve
-    from ..studies import run
 
     names = builtin_names()
     out = check_out(out, names + [folder for folder, _, _ in GALLERY_ANALYSES])

@@ -181,20 +181,22 @@ class TrainingResult:
                 "runs": list(self.runs)}
 
 
-def _one_run(land, net, spec, cfg, seed, data, hland, tick) -> dict:
+def _one_run(land, net, spec, cfg, seed, data, h, tick) -> dict:
     from ..nn.curvature import eigenpairs, extreme_eigenvalues, hutchinson_trace
     from ..nn.datasets import one_hot
     from ..nn.slices import filter_normalised, interpolation, plane, project
     from ..nn.training import train
 
     X, y, Xt, yt = data
+    Xh, Th = X[:h], one_hot(y[:h], land.layers[-1])
     theta0 = land.initial_point(stream(seed, "init"), cfg.init_scale)
     run = train(net, theta0, X, y, Xt, yt, optimizer=spec.optimizer, epochs=cfg.epochs, batch=cfg.batch,
                 weight_decay=cfg.weight_decay, seed=seed, keep_path=True, progress=tick("training"))
     n = land.dim
 
     def at(theta):
-        return lambda V: hland.hvp(theta, V)
+        # the training objective's Hessian on the first h training samples (dropout off)
+        return lambda V: land.network.hvp(theta, V, Xh, Th)[2] + land.weight_decay * V
 
     sharp, v = [], None
     curv = tick("sharpness per epoch")
@@ -264,13 +266,13 @@ def run(scenario, settings, progress=None) -> TrainingResult:
     for bn in cfg.batchnorm:
         land = dataclasses.replace(base, batchnorm=bn)
         net = land.with_dropout(cfg.dropout) if cfg.dropout > 0 else land.network
-        hland = land if not cfg.hessian_samples else dataclasses.replace(land, samples=cfg.hessian_samples)
+        h = min(cfg.hessian_samples or len(y), len(y))
         sizes = {"training": steps, "sharpness per epoch": cfg.epochs + 1, "spectral densities": 3, "loss slices": 4}
         where = f"run {len(runs) + 1}/{len(cfg.batchnorm)} ({'with' if bn else 'without'} batch norm)"
-        runs.append(_one_run(land, net, spec, cfg, scenario.seed, (X, y, Xt, yt), hland,
+        runs.append(_one_run(land, net, spec, cfg, scenario.seed, (X, y, Xt, yt), h,
                              lambda label, w=where: ticker(progress, f"{w}: {label}", sizes[label])))
     return TrainingResult(scenario, base, spec.eta, spec.label, int(base.layers[-1]), len(y), len(yt),
-                          len(hland.data[1]), tuple(runs))
+                          min(cfg.hessian_samples or len(y), len(y)), tuple(runs))
 
 
 def _bn(run) -> str:
