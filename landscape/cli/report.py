@@ -61,6 +61,12 @@ def _analysis(command: str, spec: dict, progress, jobs: int = 1):
                   progress=progress("searching", starts) if progress else None), write_critical
 
 
+def _prepared(spec, formats, out, jobs: int):
+    """A gallery scenario with report's overrides: the formats, the jobs, and for a sweep its
+    task store in OUT/NAME/tasks/ (finished tasks are reused; remove them to recompute)."""
+    return spec.with_overrides(formats=formats, jobs=jobs, store=out / spec.name if spec.kind == "sweep" else None)
+
+
 def _make(item, out, figure_formats, progress=None, jobs: int = 1) -> dict:
     """Run and write one entry of the gallery (a scenario or a GALLERY_ANALYSES entry): its line
     of ``report --json``."""
@@ -73,9 +79,8 @@ def _make(item, out, figure_formats, progress=None, jobs: int = 1) -> dict:
             from ..scenario import load, resolve
 
             name, formats = payload
-            payload = load(resolve(name))
-            payload = payload.with_overrides(formats=formats, store=out / name if payload.kind == "sweep" else None)
-        spec = payload.with_overrides(jobs=jobs)
+            payload = _prepared(load(resolve(name)), formats, out, jobs)
+        spec = payload
         folder, data = write_result(run(spec, progress), out, spec.formats)
         return {"scenario": spec.name, "kind": spec.kind, "folder": str(folder), "figures": data["figures"]}
     _, command, spec = payload
@@ -134,9 +139,7 @@ def command(out, formats, jobs, quiet, as_json):
     figure_formats = parse_formats(formats) if formats else ("png",)
     jobs = capped_jobs(jobs, quiet)
     specs = [load(resolve(name)) for name in names]  # all checked first
-    # a sweep keeps its finished tasks in OUT/NAME/tasks/ and reuses them (remove them to recompute)
-    specs = [s.with_overrides(formats=formats, jobs=jobs, store=out / s.name if s.kind == "sweep" else None)
-             for s in specs]
+    specs = [_prepared(s, formats, out, jobs) for s in specs]
     items = [("scenario", spec) for spec in specs] + [("analysis", a) for a in GALLERY_ANALYSES]
     if jobs > 1:  # a worker loads its scenario again by name (a loaded one holds closures: no pickling)
         kinds = {spec.name: spec.kind for spec in specs}

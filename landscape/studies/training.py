@@ -262,17 +262,16 @@ def run(scenario, settings, progress=None) -> TrainingResult:
     Xt, yt = test_split(base)
     spec = scenario.optimizers[0]
     steps = cfg.epochs * -(-len(y) // cfg.batch)
+    h = min(cfg.hessian_samples or len(y), len(y))
+    sizes = {"training": steps, "sharpness per epoch": cfg.epochs + 1, "spectral densities": 3, "loss slices": 4}
     runs = []
     for bn in cfg.batchnorm:
         land = dataclasses.replace(base, batchnorm=bn)
         net = land.with_dropout(cfg.dropout) if cfg.dropout > 0 else land.network
-        h = min(cfg.hessian_samples or len(y), len(y))
-        sizes = {"training": steps, "sharpness per epoch": cfg.epochs + 1, "spectral densities": 3, "loss slices": 4}
         where = f"run {len(runs) + 1}/{len(cfg.batchnorm)} ({'with' if bn else 'without'} batch norm)"
         runs.append(_one_run(land, net, spec, cfg, scenario.seed, (X, y, Xt, yt), h,
                              lambda label, w=where: ticker(progress, f"{w}: {label}", sizes[label])))
-    return TrainingResult(scenario, base, spec.eta, spec.label, int(base.layers[-1]), len(y), len(yt),
-                          min(cfg.hessian_samples or len(y), len(y)), tuple(runs))
+    return TrainingResult(scenario, base, spec.eta, spec.label, int(base.layers[-1]), len(y), len(yt), h, tuple(runs))
 
 
 def _bn(run) -> str:
